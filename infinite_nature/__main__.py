@@ -1,0 +1,3 @@
+from infinite_nature.cli import main
+
+raise SystemExit(main())

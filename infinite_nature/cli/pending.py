@@ -1,0 +1,28 @@
+"""Subcommands that are declared but not built yet: each says so, and where it is tracked."""
+
+from __future__ import annotations
+
+import argparse
+
+from infinite_nature.errors import InfiniteNatureError
+
+PENDING = {
+    "generate": ("turn a photo (or the built-in example) into a flythrough video", "issue #6"),
+    "demo": ("interactive flight in the browser", "issue #7"),
+    "train": ("train the depth, refinement and sky networks", "issue #5"),
+    "eval": ("quality and drift evaluation against ground truth and baselines", "issue #8"),
+    "world": ("render procedural nature worlds and export training data", "issue #3"),
+}
+
+
+def _not_yet(args: argparse.Namespace) -> int:
+    summary, tracker = PENDING[args.command]
+    raise InfiniteNatureError(f"'{args.command}' ({summary}) is not available in this version yet; see {tracker}")
+
+
+def add_parsers(subparsers: argparse._SubParsersAction) -> None:
+    for name, (summary, tracker) in PENDING.items():
+        parser = subparsers.add_parser(
+            name, help=f"{summary} [not available yet]", description=f"{summary}. Not available yet ({tracker})."
+        )
+        parser.set_defaults(handler=_not_yet)

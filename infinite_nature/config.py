@@ -1,0 +1,61 @@
+"""Dataclass configs whose field docs become command-line flags and help (nerfstudio style).
+
+Each field declares its help text with ``field(metadata={"help": ...})``; ``add_arguments``
+turns the dataclass into argparse flags and ``from_namespace`` builds it back, so one
+definition serves the Python API, the CLI and ``--help``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import typing
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+
+
+def _flag(name: str) -> str:
+    return "--" + name.replace("_", "-")
+
+
+def add_arguments(parser: argparse.ArgumentParser, config_class: type) -> None:
+    """Add one flag per dataclass field, with its help text, type, choices and default."""
+    hints = typing.get_type_hints(config_class)
+    for field in dataclasses.fields(config_class):
+        help_text = field.metadata.get("help", "")
+        default = field.default if field.default is not dataclasses.MISSING else field.default_factory()  # type: ignore[misc]
+        hint = hints[field.name]
+        kwargs: dict[str, Any] = {"dest": field.name, "default": default}
+        origin = typing.get_origin(hint)
+        args = typing.get_args(hint)
+        if hint is bool:
+            kwargs["action"] = argparse.BooleanOptionalAction
+        elif origin is typing.Literal:
+            kwargs["choices"] = list(args)
+            kwargs["type"] = type(args[0])
+        elif origin in (tuple, list):
+            kwargs["nargs"] = "+"
+            kwargs["type"] = args[0]
+        elif origin is typing.Union or str(origin) == "<class 'types.UnionType'>":
+            inner = [a for a in args if a is not type(None)]
+            kwargs["type"] = inner[0]
+        else:
+            kwargs["type"] = hint
+        if "choices" in field.metadata:
+            kwargs["choices"] = field.metadata["choices"]
+        shown = " ".join(map(str, default)) if isinstance(default, (tuple, list)) else default
+        kwargs["help"] = f"{help_text} (default: {shown})"
+        parser.add_argument(_flag(field.name), **kwargs)
+
+
+def from_namespace(config_class: type[T], namespace: argparse.Namespace) -> T:
+    """Build the dataclass from parsed arguments (tuples stay tuples)."""
+    values = {}
+    hints = typing.get_type_hints(config_class)
+    for field in dataclasses.fields(config_class):
+        value = getattr(namespace, field.name)
+        if typing.get_origin(hints[field.name]) is tuple and isinstance(value, list):
+            value = tuple(value)
+        values[field.name] = value
+    return config_class(**values)

@@ -1,0 +1,13 @@
+"""Errors that reach the user as one line (the CLI prints them without a traceback)."""
+
+
+class InfiniteNatureError(Exception):
+    """A problem the user can fix (bad input file, missing weights, ...): exit code 1."""
+
+    exit_code = 1
+
+
+class UsageError(InfiniteNatureError):
+    """A bad command line (unknown flag, bad value): exit code 2."""
+
+    exit_code = 2

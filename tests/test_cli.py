@@ -1,0 +1,97 @@
+"""The command line as a user meets it: help, version, errors and exit codes, bench output."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from infinite_nature import __version__
+from infinite_nature.cli import main
+from infinite_nature.cli.pending import PENDING
+
+
+def run_cli(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "infinite_nature", *args], capture_output=True, text=True, timeout=300
+    )
+
+
+def test_version():
+    result = run_cli("--version")
+    assert result.returncode == 0
+    assert result.stdout.strip() == f"infinite-nature {__version__}"
+
+
+@pytest.mark.parametrize("command", [[], *[[name] for name in PENDING], ["bench"], ["bench", "render"]])
+def test_help_everywhere(command, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main([*command, "--help"])
+    assert exit_info.value.code == 0
+    assert "usage: infinite-nature" in capsys.readouterr().out
+
+
+def test_no_command_prints_help_and_exits_2(capsys):
+    assert main([]) == 2
+    assert "COMMAND" in capsys.readouterr().out
+
+
+def test_unknown_flag_is_a_one_line_usage_error():
+    result = run_cli("--no-such-flag")
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        "infinite-nature: error: unrecognized arguments: --no-such-flag (see 'infinite-nature --help')"
+    ]
+    assert "Traceback" not in result.stderr
+
+
+def test_bad_value_is_a_usage_error(capsys):
+    assert main(["bench", "render", "--repeats", "many"]) == 2
+    assert "invalid int value" in capsys.readouterr().err
+    assert main(["bench", "render", "--repeats", "0"]) == 2
+    assert "--repeats must be at least 1" in capsys.readouterr().err
+
+
+def test_cuda_device_without_gpu_is_a_usage_error(capsys):
+    import torch
+
+    if torch.cuda.is_available():
+        pytest.skip("a GPU is present")
+    assert main(["bench", "render", "--device", "cuda"]) == 2
+    assert "no CUDA GPU" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("command", list(PENDING))
+def test_pending_commands_say_so(command, capsys):
+    assert main([command]) == 1
+    err = capsys.readouterr().err
+    assert "not available in this version yet" in err and "issue #" in err
+
+
+def test_bench_render_prints_a_table_and_writes_json(tmp_path):
+    out = tmp_path / "render.json"
+    result = run_cli("bench", "render", "--sizes", "32", "64", "--repeats", "2", "--device", "cpu", "--json", str(out))
+    assert result.returncode == 0, result.stderr
+    assert "fwd+bwd ms" in result.stdout
+    report = json.loads(out.read_text())
+    assert report["machine"]["device"] == "cpu"
+    torch_rows = [row for row in report["rows"] if row["backend"] == "torch"]
+    assert [row["size"] for row in torch_rows] == [32, 64]
+    assert all(row["forward_ms"] > 0 and row["forward_backward_ms"] > 0 for row in torch_rows)
+    cuda_rows = [row for row in report["rows"] if row["backend"] == "cuda"]
+    assert all("skipped" in row for row in cuda_rows)
+    assert not list(tmp_path.glob(".*partial*"))
+
+
+def test_internal_errors_are_one_line_without_debug(monkeypatch, capsys):
+    import infinite_nature.cli.bench as bench
+
+    def explode(*args, **kwargs):
+        raise RuntimeError("boom\nsecond line")
+
+    monkeypatch.setattr(bench, "run_render_bench", explode)
+    assert main(["bench", "render", "--sizes", "16", "--device", "cpu"]) == 1
+    err = capsys.readouterr().err
+    assert "internal error: RuntimeError: boom (rerun with --debug" in err and "Traceback" not in err
+    assert main(["--debug", "bench", "render", "--sizes", "16", "--device", "cpu"]) == 1
+    assert "Traceback" in capsys.readouterr().err
