@@ -19,7 +19,7 @@ def image_to_tensor(array: np.ndarray) -> torch.Tensor:
         array = array[:, :, None]
     if array.ndim != 3:
         raise ValueError(f"image array must be [H, W] or [H, W, C], got shape {tuple(array.shape)}")
-    return torch.from_numpy(np.ascontiguousarray(array)).permute(2, 0, 1)[None].float() / 255.0
+    return torch.from_numpy(np.array(array)).permute(2, 0, 1)[None].float() / 255.0
 
 
 def tensor_to_image(tensor: torch.Tensor) -> np.ndarray:

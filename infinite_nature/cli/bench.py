@@ -4,18 +4,24 @@ from __future__ import annotations
 
 import argparse
 import json
+from collections.abc import Callable
 
 from infinite_nature.atomic import write_text_atomic
 from infinite_nature.bench.machine import describe_machine
 from infinite_nature.bench.render import RenderBenchConfig, format_render_table, run_render_bench
+from infinite_nature.bench.world import WorldBenchConfig, format_world_table, run_world_bench
 from infinite_nature.config import add_arguments, from_namespace
 from infinite_nature.device import DEVICE_CHOICES, resolve_device
 from infinite_nature.errors import UsageError
 
 
-def _common(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--device", default="auto", help=f"one of {', '.join(DEVICE_CHOICES)} (default: auto)")
-    parser.add_argument("--json", metavar="PATH", help="also write the figures and the machine description as JSON")
+def _report(args: argparse.Namespace, name: str, machine: dict, config: object, rows: list, table: str) -> int:
+    print(table)
+    if args.json:
+        report = {"benchmark": name, "machine": machine, "config": vars(config), "rows": rows}
+        write_text_atomic(args.json, json.dumps(report, indent=2, default=list))
+        print(f"wrote {args.json}")
+    return 0
 
 
 def _run_render(args: argparse.Namespace) -> int:
@@ -29,22 +35,39 @@ def _run_render(args: argparse.Namespace) -> int:
     print(f"renderer benchmark on {machine['device']} ({machine.get('gpu', machine['processor'])}, "
           f"{machine['torch_threads']} torch threads), mode={config.mode}, median of {config.repeats}")
     rows = run_render_bench(config, device)
-    print(format_render_table(rows))
-    if args.json:
-        report = {"benchmark": "render", "machine": machine, "config": vars(config), "rows": rows}
-        write_text_atomic(args.json, json.dumps(report, indent=2, default=list))
-        print(f"wrote {args.json}")
-    return 0
+    return _report(args, "render", machine, config, rows, format_render_table(rows))
+
+
+def _run_world(args: argparse.Namespace) -> int:
+    config = from_namespace(WorldBenchConfig, args)
+    if any(size < 8 for size in config.sizes) or any(seed < 0 for seed in config.seeds):
+        raise UsageError("--sizes must be at least 8 pixels and --seeds non-negative")
+    machine = describe_machine(resolve_device("cpu"))
+    print(f"procedural world benchmark on the CPU ({machine['torch_threads']} torch threads), "
+          f"median over {len(config.seeds)} worlds")
+    rows = run_world_bench(config)
+    return _report(args, "world", machine, config, rows, format_world_table(rows))
+
+
+def _add_target(
+    targets: argparse._SubParsersAction, name: str, summary: str, config: type, handler: Callable, device: bool
+) -> None:
+    parser = targets.add_parser(name, help=summary, description=summary)
+    add_arguments(parser, config)
+    if device:
+        parser.add_argument("--device", default="auto", help=f"one of {', '.join(DEVICE_CHOICES)} (default: auto)")
+    parser.add_argument("--json", metavar="PATH", help="also write the figures and the machine description as JSON")
+    parser.set_defaults(handler=handler)
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
     bench = subparsers.add_parser("bench", help="print speed figures", description="Print speed figures.")
     targets = bench.add_subparsers(dest="target", metavar="TARGET", required=True)
-    render = targets.add_parser(
-        "render",
-        help="ms per splat for each renderer backend",
-        description="Milliseconds per splat, forward and forward+backward, for each renderer backend.",
+    _add_target(
+        targets, "render", "Milliseconds per splat, forward and forward+backward, for each renderer backend.",
+        RenderBenchConfig, _run_render, device=True,
     )
-    add_arguments(render, RenderBenchConfig)
-    _common(render)
-    render.set_defaults(handler=_run_render)
+    _add_target(
+        targets, "world", "Seconds per procedural world view (CPU), with a cold and a warm height cache.",
+        WorldBenchConfig, _run_world, device=False,
+    )

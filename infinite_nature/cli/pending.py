@@ -11,7 +11,6 @@ PENDING = {
     "demo": ("interactive flight in the browser", "issue #7"),
     "train": ("train the depth, refinement and sky networks", "issue #5"),
     "eval": ("quality and drift evaluation against ground truth and baselines", "issue #8"),
-    "world": ("render procedural nature worlds and export training data", "issue #3"),
 }
 
 

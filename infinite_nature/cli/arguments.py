@@ -1,0 +1,49 @@
+"""Argument types shared by subcommands (each raises argparse errors, i.e. exit code 2)."""
+
+from __future__ import annotations
+
+import argparse
+
+MAX_SIDE = 4096
+
+
+def image_size(text: str) -> tuple[int, int]:
+    """``WIDTHxHEIGHT`` (or one number for a square) -> (height, width)."""
+    parts = text.lower().split("x")
+    try:
+        numbers = [int(p) for p in parts]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"size must look like 512x384 (width x height), got {text!r}") from None
+    if len(numbers) == 1:
+        numbers = numbers * 2
+    if len(numbers) != 2 or min(numbers) < 8 or max(numbers) > MAX_SIDE:
+        raise argparse.ArgumentTypeError(f"size must be WIDTHxHEIGHT with sides in [8, {MAX_SIDE}], got {text!r}")
+    width, height = numbers
+    return height, width
+
+
+def non_negative_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected a number >= 0, got {value}")
+    return value
+
+
+def positive_int(text: str) -> int:
+    value = non_negative_int(text)
+    if value == 0:
+        raise argparse.ArgumentTypeError("expected a number >= 1, got 0")
+    return value
+
+
+def positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"expected a number > 0, got {text}")
+    return value

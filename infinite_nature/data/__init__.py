@@ -1,0 +1,1 @@
+"""Reading and writing image collections (user photos and exported procedural worlds)."""

@@ -1,0 +1,74 @@
+"""The on-disk layout of an image collection, shared by user photo folders and world exports.
+
+A collection is a folder (searched recursively) of photos. Each photo ``NAME.jpg`` may have
+sidecar files beside it, all optional:
+
+* ``NAME.depth.npy``  float32 ``[H, W]`` metric camera-z depth, ``inf`` where sky;
+* ``NAME.sky.png``    8-bit mask, 255 where sky;
+* ``NAME.camera.json`` the camera (``Camera.to_dict``) plus any metadata (world seed, params).
+
+A world export also writes ``manifest.json`` at the top. A user's own photo folder is the
+same thing without sidecars.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp")
+DEPTH_SUFFIX = ".depth.npy"
+SKY_SUFFIX = ".sky.png"
+CAMERA_SUFFIX = ".camera.json"
+MANIFEST = "manifest.json"
+SIDECAR_MARKERS = (".sky.", ".depth.", ".camera.")
+
+
+@dataclass(frozen=True)
+class CollectionItem:
+    """One photo and whichever sidecars exist for it."""
+
+    image: Path
+    depth: Path | None
+    sky: Path | None
+    camera: Path | None
+
+    @property
+    def stem(self) -> str:
+        return self.image.name[: -len(self.image.suffix)]
+
+
+def sidecar(image: Path, suffix: str) -> Path:
+    return image.with_name(image.name[: -len(image.suffix)] + suffix)
+
+
+def is_photo(path: Path) -> bool:
+    """A photo of the collection (not a sidecar, not hidden, not a partial write)."""
+    name = path.name.lower()
+    return (
+        path.is_file()
+        and path.suffix.lower() in IMAGE_SUFFIXES
+        and not name.startswith(".")
+        and not any(marker in name for marker in SIDECAR_MARKERS)
+    )
+
+
+def scan_collection(folder: str | Path) -> list[CollectionItem]:
+    """Every photo under ``folder`` (recursive, sorted) with its sidecars."""
+    root = Path(folder)
+    if not root.exists():
+        raise FileNotFoundError(f"no such folder: {root}")
+    if not root.is_dir():
+        raise NotADirectoryError(f"not a folder: {root}")
+    items = []
+    for image in sorted(p for p in root.rglob("*") if is_photo(p)):
+        found = {suffix: sidecar(image, suffix) for suffix in (DEPTH_SUFFIX, SKY_SUFFIX, CAMERA_SUFFIX)}
+        items.append(
+            CollectionItem(
+                image=image,
+                depth=found[DEPTH_SUFFIX] if found[DEPTH_SUFFIX].exists() else None,
+                sky=found[SKY_SUFFIX] if found[SKY_SUFFIX].exists() else None,
+                camera=found[CAMERA_SUFFIX] if found[CAMERA_SUFFIX].exists() else None,
+            )
+        )
+    return items
