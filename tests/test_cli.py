@@ -23,7 +23,7 @@ def test_version():
     assert result.stdout.strip() == f"infinite-nature {__version__}"
 
 
-@pytest.mark.parametrize("command", [[], *[[name] for name in PENDING], ["world"], ["world", "export"], ["bench"], ["bench", "render"]])
+@pytest.mark.parametrize("command", [[], *[[name] for name in PENDING], ["world"], ["world", "export"], ["bench"], ["bench", "render"], ["bench", "models"], ["bench", "world"]])
 def test_help_everywhere(command, capsys):
     with pytest.raises(SystemExit) as exit_info:
         main([*command, "--help"])
@@ -95,3 +95,20 @@ def test_internal_errors_are_one_line_without_debug(monkeypatch, capsys):
     assert "internal error: RuntimeError: boom (rerun with --debug" in err and "Traceback" not in err
     assert main(["--debug", "bench", "render", "--sizes", "16", "--device", "cpu"]) == 1
     assert "Traceback" in capsys.readouterr().err
+
+
+def test_bench_models_reports_every_network(tmp_path):
+    out = tmp_path / "models.json"
+    result = run_cli("bench", "models", "--size", "64", "--repeats", "1", "--device", "cpu", "--json", str(out))
+    assert result.returncode == 0, result.stderr
+    report = json.loads(out.read_text())
+    names = [row["network"] for row in report["rows"]]
+    assert names == ["depth_sky", "refiner", "sky_generator", "discriminator"]
+    assert all(row["ms"] > 0 and row["gflops"] > 0 and row["parameters_m"] > 0 for row in report["rows"])
+    assert "weights that would ship" in result.stdout
+
+
+def test_bench_world_runs(tmp_path):
+    result = run_cli("bench", "world", "--sizes", "32", "--seeds", "1")
+    assert result.returncode == 0, result.stderr
+    assert "cold s" in result.stdout

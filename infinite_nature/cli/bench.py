@@ -8,6 +8,7 @@ from collections.abc import Callable
 
 from infinite_nature.atomic import write_text_atomic
 from infinite_nature.bench.machine import describe_machine
+from infinite_nature.bench.models import ModelsBenchConfig, format_models_table, run_models_bench
 from infinite_nature.bench.render import RenderBenchConfig, format_render_table, run_render_bench
 from infinite_nature.bench.world import WorldBenchConfig, format_world_table, run_world_bench
 from infinite_nature.config import add_arguments, from_namespace
@@ -49,6 +50,18 @@ def _run_world(args: argparse.Namespace) -> int:
     return _report(args, "world", machine, config, rows, format_world_table(rows))
 
 
+def _run_models(args: argparse.Namespace) -> int:
+    config = from_namespace(ModelsBenchConfig, args)
+    if config.repeats < 1 or config.size < 32:
+        raise UsageError("--repeats must be at least 1 and --size at least 32")
+    device = resolve_device(args.device)
+    machine = describe_machine(device)
+    print(f"network benchmark on {machine['device']} ({machine.get('gpu', machine['processor'])}, "
+          f"{machine['torch_threads']} torch threads), {config.size}x{config.size}, batch 1, inference")
+    rows = run_models_bench(config, device)
+    return _report(args, "models", machine, config, rows, format_models_table(rows))
+
+
 def _add_target(
     targets: argparse._SubParsersAction, name: str, summary: str, config: type, handler: Callable, device: bool
 ) -> None:
@@ -66,6 +79,10 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     _add_target(
         targets, "render", "Milliseconds per splat, forward and forward+backward, for each renderer backend.",
         RenderBenchConfig, _run_render, device=True,
+    )
+    _add_target(
+        targets, "models", "Inference ms, parameters, FLOPs and weight size of each network.",
+        ModelsBenchConfig, _run_models, device=True,
     )
     _add_target(
         targets, "world", "Seconds per procedural world view (CPU), with a cold and a warm height cache.",

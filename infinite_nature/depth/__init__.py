@@ -1,0 +1,44 @@
+"""Depth backends (``--depth``): every one returns normalised disparity and a sky mask."""
+
+from __future__ import annotations
+
+import torch
+
+from infinite_nature.depth.base import DepthBackend, DepthEstimate
+from infinite_nature.errors import UsageError
+
+BACKEND_NAMES = (
+    "builtin",
+    "midas-small",
+    "dpt-hybrid",
+    "dpt-large",
+    "depth-anything-v2-small",
+    "depth-anything-v2-base",
+    "file:PATH",
+)
+
+
+def make_depth_backend(
+    spec: str,
+    weights: str | None = None,
+    device: torch.device = torch.device("cpu"),
+    map_kind: str = "disparity",
+    sky_weights: str | None = None,
+) -> DepthBackend:
+    """The backend named by ``spec`` (see BACKEND_NAMES); ``weights`` is a local copy of its model."""
+    from infinite_nature.depth import hub
+    from infinite_nature.depth.builtin import BuiltinDepth
+    from infinite_nature.depth.from_file import FileDepth
+
+    if spec == "builtin":
+        return BuiltinDepth(weights, device)
+    if spec in hub.MIDAS_MODELS:
+        return hub.MidasDepth(spec, weights, device, sky_weights)
+    if spec in hub.DEPTH_ANYTHING_MODELS:
+        return hub.DepthAnythingDepth(spec, weights, device, sky_weights)
+    if spec.startswith("file:") and len(spec) > 5:
+        return FileDepth(spec[5:], map_kind)
+    raise UsageError(f"unknown depth backend {spec!r}; choose one of {', '.join(BACKEND_NAMES)}")
+
+
+__all__ = ["BACKEND_NAMES", "DepthBackend", "DepthEstimate", "make_depth_backend"]

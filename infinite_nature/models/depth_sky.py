@@ -1,0 +1,81 @@
+"""Depth + sky network: one image in, disparity and sky probability out.
+
+A timm encoder (``pretrained=False``: nothing is downloaded; our weights come from our own
+training) and a feature-pyramid decoder with two heads. One network replaces the separate
+depth and segmentation networks the published systems needed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import timm
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from infinite_nature.disparity import normalise_relative_disparity
+from infinite_nature.models.layers import pad_to_multiple
+
+IMAGENET_MEAN = (0.485, 0.456, 0.406)
+IMAGENET_STD = (0.229, 0.224, 0.225)
+
+
+@dataclass
+class DepthSkyConfig:
+    encoder: str = "mobilenetv4_conv_small"  # any timm model with features_only support
+    decoder_channels: int = 48
+    sky_threshold: float = 0.5
+
+
+@dataclass
+class DepthSkyOutput:
+    disparity: torch.Tensor  # [B, 1, H, W] normalised disparity (project convention)
+    sky_probability: torch.Tensor  # [B, 1, H, W] in [0, 1]
+    sky: torch.Tensor  # [B, 1, H, W] bool
+    raw_disparity: torch.Tensor  # [B, 1, H, W] relative disparity (scale and shift unknown)
+
+
+class DepthSkyNet(nn.Module):
+    network = "depth_sky"
+    config_class = DepthSkyConfig
+
+    def __init__(self, config: DepthSkyConfig | None = None) -> None:
+        super().__init__()
+        self.config = config or DepthSkyConfig()
+        self.encoder = timm.create_model(self.config.encoder, pretrained=False, features_only=True, out_indices=(1, 2, 3, 4))
+        channels = self.encoder.feature_info.channels()
+        width = self.config.decoder_channels
+        self.lateral = nn.ModuleList(nn.Conv2d(c, width, 1) for c in channels)
+        self.smooth = nn.ModuleList(
+            nn.Sequential(nn.Conv2d(width, width, 3, padding=1), nn.ReLU(inplace=True)) for _ in channels
+        )
+        self.head = nn.Sequential(
+            nn.Conv2d(width, width, 3, padding=1), nn.ReLU(inplace=True), nn.Conv2d(width, 2, 1)
+        )
+        self.register_buffer("mean", torch.tensor(IMAGENET_MEAN).view(1, 3, 1, 1), persistent=False)
+        self.register_buffer("std", torch.tensor(IMAGENET_STD).view(1, 3, 1, 1), persistent=False)
+
+    def forward(self, rgb: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """``rgb`` [B, 3, H, W] in [0, 1] -> (relative disparity > 0, sky logits), both [B, 1, H, W]."""
+        if rgb.ndim != 4 or rgb.shape[1] != 3:
+            raise ValueError(f"depth+sky network takes [B, 3, H, W] images, got {tuple(rgb.shape)}")
+        x, (height, width) = pad_to_multiple((rgb - self.mean) / self.std, 32)
+        features = self.encoder(x)
+        top = None
+        for index in reversed(range(len(features))):
+            lateral = self.lateral[index](features[index])
+            if top is not None:
+                lateral = lateral + F.interpolate(top, size=lateral.shape[-2:], mode="bilinear", align_corners=False)
+            top = self.smooth[index](lateral)
+        out = self.head(top)
+        out = F.interpolate(out, size=x.shape[-2:], mode="bilinear", align_corners=False)[..., :height, :width]
+        return F.softplus(out[:, :1]) + 1e-4, out[:, 1:]
+
+    @torch.no_grad()
+    def predict(self, rgb: torch.Tensor) -> DepthSkyOutput:
+        """Normalised disparity and sky mask for images in [0, 1]."""
+        raw, logits = self(rgb)
+        probability = torch.sigmoid(logits)
+        sky = probability > self.config.sky_threshold
+        return DepthSkyOutput(normalise_relative_disparity(raw, sky), probability, sky, raw)

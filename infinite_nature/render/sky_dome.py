@@ -1,0 +1,86 @@
+"""The sky dome: an equirectangular panorama at infinity, and its rendering by rotation only.
+
+Convention: column 0 faces north (+z) and azimuth grows clockwise towards east (+x), over
+the full 360 degrees; row 0 is the zenith and the last row is ``min_elevation`` degrees
+(below the horizon, so haze bands and the horizon line are covered). A camera sees the
+dome through its rotation alone, so the sky cannot drift or parallax over a long flight.
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+import torch.nn.functional as F
+
+from infinite_nature.geometry.projection import pixel_grid
+
+
+def panorama_directions(
+    height: int, width: int, min_elevation: float, dtype=torch.float32, device=None
+) -> torch.Tensor:  # [H, W, 3] unit world directions at pixel centres
+    """World direction of every panorama pixel."""
+    rows = (torch.arange(height, dtype=dtype, device=device) + 0.5) / height
+    cols = (torch.arange(width, dtype=dtype, device=device) + 0.5) / width
+    elevation = torch.deg2rad(90.0 - rows * (90.0 - min_elevation))
+    azimuth = cols * 2 * math.pi
+    el, az = torch.meshgrid(elevation, azimuth, indexing="ij")
+    return torch.stack([torch.cos(el) * torch.sin(az), -torch.sin(el), torch.cos(el) * torch.cos(az)], dim=-1)
+
+
+def directions_to_panorama(directions: torch.Tensor, min_elevation: float) -> torch.Tensor:
+    """Panorama coordinates in [0, 1]^2 (u: azimuth / 360, v: from zenith) of unit directions ``[..., 3]``."""
+    elevation = torch.rad2deg(torch.asin((-directions[..., 1]).clamp(-1.0, 1.0)))
+    azimuth = torch.atan2(directions[..., 0], directions[..., 2]) % (2 * math.pi)
+    return torch.stack([azimuth / (2 * math.pi), (90.0 - elevation) / (90.0 - min_elevation)], dim=-1)
+
+
+def camera_directions(intrinsics: torch.Tensor, rotation: torch.Tensor, height: int, width: int) -> torch.Tensor:
+    """Unit world directions ``[B, H, W, 3]`` of a camera's pixels (``rotation`` is camera-to-world [B, 3, 3])."""
+    pixels = pixel_grid(height, width, intrinsics.dtype, intrinsics.device)
+    homogeneous = torch.cat([pixels, torch.ones_like(pixels[..., :1])], dim=-1).reshape(1, -1, 3)
+    rays = homogeneous @ torch.linalg.inv(intrinsics).transpose(1, 2) @ rotation.transpose(1, 2)
+    return F.normalize(rays, dim=-1).view(-1, height, width, 3)
+
+
+def render_panorama(
+    panorama: torch.Tensor,  # [B, C, Hp, Wp]
+    intrinsics: torch.Tensor,  # [B, 3, 3]
+    rotation: torch.Tensor,  # [B, 3, 3] camera-to-world rotation
+    height: int,
+    width: int,
+    min_elevation: float,
+) -> torch.Tensor:  # [B, C, H, W]
+    """What a camera with this rotation sees of the dome (bilinear, seamless across north)."""
+    uv = directions_to_panorama(camera_directions(intrinsics, rotation, height, width), min_elevation)
+    wrapped = torch.cat([panorama[..., -1:], panorama, panorama[..., :1]], dim=-1)  # one column each side
+    pano_width = panorama.shape[-1]
+    x = (uv[..., 0] * pano_width + 0.5) / (pano_width + 2) * 2 - 1  # account for the wrap columns
+    y = uv[..., 1] * 2 - 1
+    grid = torch.stack([x, y], dim=-1).to(panorama.dtype)
+    return F.grid_sample(wrapped, grid, mode="bilinear", padding_mode="border", align_corners=False)
+
+
+def view_to_panorama(
+    rgb: torch.Tensor,  # [B, 3, H, W]
+    sky: torch.Tensor,  # [B, 1, H, W] bool or {0, 1}
+    intrinsics: torch.Tensor,  # [B, 3, 3]
+    rotation: torch.Tensor,  # [B, 3, 3]
+    pano_height: int,
+    pano_width: int,
+    min_elevation: float,
+) -> tuple[torch.Tensor, torch.Tensor]:  # ([B, 3, Hp, Wp] partial panorama, [B, 1, Hp, Wp] known mask)
+    """Place a photo's visible sky on the dome: the partial panorama the sky generator completes."""
+    batch, _, height, width = rgb.shape
+    directions = panorama_directions(pano_height, pano_width, min_elevation, rgb.dtype, rgb.device)
+    camera = directions.view(1, -1, 3) @ rotation  # world -> camera: R^T d, as row vectors d R
+    z = camera[..., 2]
+    projected = camera @ intrinsics.transpose(1, 2)
+    u = projected[..., 0] / z.clamp_min(1e-6)
+    v = projected[..., 1] / z.clamp_min(1e-6)
+    inside = (z > 1e-6) & (u >= -0.5) & (u <= width - 0.5) & (v >= -0.5) & (v <= height - 0.5)
+    grid = torch.stack([(u + 0.5) / width * 2 - 1, (v + 0.5) / height * 2 - 1], dim=-1).view(batch, pano_height, pano_width, 2)
+    colour = F.grid_sample(rgb, grid, mode="bilinear", padding_mode="border", align_corners=False)
+    sky_weight = F.grid_sample(sky.to(rgb.dtype), grid, mode="bilinear", padding_mode="zeros", align_corners=False)
+    known = (sky_weight > 0.99) & inside.view(batch, 1, pano_height, pano_width)
+    return colour * known, known.to(rgb.dtype)

@@ -1,0 +1,118 @@
+"""The four networks: shapes and ranges at several sizes, determinism, gradients everywhere."""
+
+import pytest
+import torch
+
+from infinite_nature.disparity import DISPARITY_MAX, DISPARITY_MIN
+from infinite_nature.models import (
+    DepthSkyNet,
+    DiscriminatorConfig,
+    MultiScaleDiscriminator,
+    RefinerConfig,
+    RefinerNet,
+    SkyGenerator,
+    SkyGeneratorConfig,
+)
+
+SIZES = [(64, 64), (48, 80), (37, 53)]
+
+
+@pytest.fixture(scope="module")
+def depth_net():
+    return DepthSkyNet().eval()
+
+
+@pytest.fixture(scope="module")
+def refiner():
+    return RefinerNet(RefinerConfig(channels=(16, 24, 32, 48))).eval()
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_depth_sky_shapes_and_ranges(depth_net, size):
+    out = depth_net.predict(torch.rand(2, 3, *size))
+    assert out.disparity.shape == out.sky.shape == out.sky_probability.shape == (2, 1, *size)
+    assert out.sky.dtype == torch.bool
+    assert DISPARITY_MIN <= out.disparity.min() and out.disparity.max() <= DISPARITY_MAX
+    assert 0.0 <= out.sky_probability.min() and out.sky_probability.max() <= 1.0
+    assert (out.raw_disparity > 0).all()
+
+
+def test_depth_sky_rejects_wrong_shapes(depth_net):
+    with pytest.raises(ValueError, match=r"\[B, 3, H, W\]"):
+        depth_net(torch.rand(1, 4, 32, 32))
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_refiner_shapes_and_ranges(refiner, size):
+    rgb = torch.rand(2, 3, *size)
+    style = refiner.encode_style(rgb)
+    assert style.shape == (2, refiner.config.style_dim)
+    out = refiner(rgb, torch.rand(2, 1, *size), (torch.rand(2, 1, *size) > 0.3).float(), style, refiner.sample_latent(2))
+    assert out.rgb.shape == (2, 3, *size) and out.disparity.shape == (2, 1, *size)
+    assert 0.0 <= out.rgb.min() and out.rgb.max() <= 1.0
+    assert DISPARITY_MIN <= out.disparity.min() and out.disparity.max() <= DISPARITY_MAX
+
+
+def test_refiner_is_deterministic_and_the_latent_matters(refiner):
+    rgb, disparity, mask = torch.rand(1, 3, 32, 32), torch.rand(1, 1, 32, 32), torch.ones(1, 1, 32, 32)
+    style = refiner.encode_style(rgb)
+    latent = refiner.sample_latent(1, torch.Generator().manual_seed(3))
+    a = refiner(rgb, disparity, mask, style, latent)
+    b = refiner(rgb, disparity, mask, style, refiner.sample_latent(1, torch.Generator().manual_seed(3)))
+    assert torch.equal(a.rgb, b.rgb)
+    c = refiner(rgb, disparity, mask, style, -latent)
+    d = refiner(rgb, disparity, mask, style, latent)
+    assert not torch.allclose(c.rgb, d.rgb)
+
+
+def test_refiner_rejects_mismatched_inputs(refiner):
+    with pytest.raises(ValueError, match="disparity and mask"):
+        refiner(torch.rand(1, 3, 32, 32), torch.rand(1, 1, 16, 16), torch.ones(1, 1, 16, 16), torch.zeros(1, 128))
+
+
+def test_sky_generator_shapes_and_wraparound():
+    config = SkyGeneratorConfig(pano_height=32, pano_width=96, channels=(8, 16))
+    generator = SkyGenerator(config).eval()
+    partial = torch.rand(2, 3, 32, 96)
+    known = (torch.rand(2, 1, 32, 96) > 0.8).float()
+    dome = generator(partial * known, known, generator.sample_latent(2))
+    assert dome.shape == (2, 3, 32, 96) and 0.0 <= dome.min() and dome.max() <= 1.0
+    # rolling the input in azimuth rolls the output: no seam at north
+    rolled = generator(torch.roll(partial * known, 24, dims=3), torch.roll(known, 24, dims=3), torch.zeros(2, 32))
+    torch.testing.assert_close(rolled, torch.roll(generator(partial * known, known, torch.zeros(2, 32)), 24, dims=3), atol=1e-5, rtol=0)
+    with pytest.raises(ValueError, match="panoramas"):
+        generator(torch.rand(1, 3, 16, 96), torch.ones(1, 1, 16, 96))
+
+
+def test_discriminator_scales_and_features():
+    disc = MultiScaleDiscriminator(DiscriminatorConfig(in_channels=4, channels=8, layers=3, scales=2))
+    outputs = disc(torch.rand(2, 4, 64, 64))
+    assert len(outputs) == 2
+    assert outputs[0][0].shape == (2, 1, 8, 8) and outputs[1][0].shape == (2, 1, 4, 4)
+    assert len(outputs[0][1]) == 3
+    with pytest.raises(ValueError, match=r"\[B, 4, H, W\]"):
+        disc(torch.rand(1, 3, 64, 64))
+
+
+def _all_parameters_get_gradients(model, loss):
+    loss.backward()
+    dead = [name for name, p in model.named_parameters() if p.requires_grad and (p.grad is None or p.grad.abs().sum() == 0)]
+    assert not dead, f"parameters without gradient: {dead}"
+
+
+def test_gradient_reaches_every_generator_parameter():
+    refiner = RefinerNet(RefinerConfig(channels=(8, 16, 16)))
+    rgb = torch.rand(2, 3, 32, 32)
+    out = refiner(rgb, torch.rand(2, 1, 32, 32), torch.rand(2, 1, 32, 32), refiner.encode_style(rgb), torch.randn(2, 32))
+    _all_parameters_get_gradients(refiner, out.rgb.square().mean() + out.disparity.square().mean())
+    sky = SkyGenerator(SkyGeneratorConfig(pano_height=16, pano_width=48, channels=(8, 8)))
+    dome = sky(torch.rand(2, 3, 16, 48), (torch.rand(2, 1, 16, 48) > 0.5).float(), torch.randn(2, 32))
+    _all_parameters_get_gradients(sky, dome.square().mean())
+
+
+def test_gradient_reaches_every_discriminator_and_depth_parameter():
+    disc = MultiScaleDiscriminator(DiscriminatorConfig(channels=8))
+    _all_parameters_get_gradients(disc, sum(logits.mean() for logits, _ in disc(torch.rand(2, 4, 32, 32))))
+    depth = DepthSkyNet()
+    raw, logits = depth(torch.rand(2, 3, 64, 64))
+    _all_parameters_get_gradients(depth, raw.mean() + logits.mean())
