@@ -19,14 +19,17 @@ def _flag(name: str) -> str:
     return "--" + name.replace("_", "-")
 
 
-def add_arguments(parser: argparse.ArgumentParser, config_class: type) -> None:
-    """Add one flag per dataclass field, with its help text, type, choices and default."""
+def add_arguments(parser: argparse.ArgumentParser, config_class: type, suppress_defaults: bool = False) -> None:
+    """Add one flag per dataclass field, with its help text, type, choices and default.
+
+    With ``suppress_defaults`` an absent flag leaves no attribute, so a caller can layer
+    defaults < config file < flags (see ``merge``)."""
     hints = typing.get_type_hints(config_class)
     for field in dataclasses.fields(config_class):
         help_text = field.metadata.get("help", "")
         default = field.default if field.default is not dataclasses.MISSING else field.default_factory()  # type: ignore[misc]
         hint = hints[field.name]
-        kwargs: dict[str, Any] = {"dest": field.name, "default": default}
+        kwargs: dict[str, Any] = {"dest": field.name, "default": argparse.SUPPRESS if suppress_defaults else default}
         origin = typing.get_origin(hint)
         args = typing.get_args(hint)
         if hint is bool:
@@ -47,6 +50,18 @@ def add_arguments(parser: argparse.ArgumentParser, config_class: type) -> None:
         shown = " ".join(map(str, default)) if isinstance(default, (tuple, list)) else default
         kwargs["help"] = f"{help_text} (default: {shown})"
         parser.add_argument(_flag(field.name), **kwargs)
+
+
+def merge(config_class: type[T], layers: list[dict[str, Any]]) -> T:
+    """The dataclass defaults updated by each layer in turn (later layers win)."""
+    hints = typing.get_type_hints(config_class)
+    values: dict[str, Any] = {}
+    for layer in layers:
+        values.update(layer)
+    for name, value in values.items():
+        if typing.get_origin(hints[name]) is tuple and isinstance(value, list):
+            values[name] = tuple(value)
+    return config_class(**values)
 
 
 def from_namespace(config_class: type[T], namespace: argparse.Namespace) -> T:

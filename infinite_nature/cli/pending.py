@@ -7,9 +7,7 @@ import argparse
 from infinite_nature.errors import InfiniteNatureError
 
 PENDING = {
-    "generate": ("turn a photo (or the built-in example) into a flythrough video", "issue #6"),
     "demo": ("interactive flight in the browser", "issue #7"),
-    "train": ("train the depth, refinement and sky networks", "issue #5"),
     "eval": ("quality and drift evaluation against ground truth and baselines", "issue #8"),
 }
 

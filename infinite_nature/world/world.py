@@ -107,6 +107,15 @@ class World:
             disparity, scale = normalise_metric_depth(depth_map, sky_map)
         return WorldView(rgb.contiguous(), depth_map, sky_map, disparity, float(scale[0]), camera)
 
+    @torch.no_grad()
+    def sky_dome(self, height: int, width: int, min_elevation: float) -> torch.Tensor:  # [1, 3, H, W]
+        """The world's sky as an equirectangular dome (render/sky_dome.py convention), tonemapped like views."""
+        from infinite_nature.render.sky_dome import panorama_directions
+
+        directions = panorama_directions(height, width, min_elevation).reshape(-1, 3)
+        colour = _tonemap(self.sky.colour(directions), self.params.colour_temperature)
+        return colour.T.reshape(1, 3, height, width).contiguous()
+
     def camera_at(
         self, x: float, z: float, height_above_ground: float, yaw_degrees: float, pitch_degrees: float,
         image_height: int, image_width: int,

@@ -1,0 +1,134 @@
+"""``infinite-nature generate``: photos (or the built-in example) in, flythrough videos out."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+from pathlib import Path
+
+import torch
+
+from infinite_nature.cli.arguments import non_negative_int, positive_float, positive_int
+from infinite_nature.depth import BACKEND_NAMES
+from infinite_nature.device import DEVICE_CHOICES, resolve_device
+from infinite_nature.errors import InfiniteNatureError, UsageError
+from infinite_nature.generate.inputs import DEFAULT_MAX_PIXELS, example_frame, expand_inputs, load_photo
+from infinite_nature.generate.run import PATHS, GenerateOptions, generate_one
+from infinite_nature.generate.video import FORMATS, output_kind
+from infinite_nature.generate.weights import load_flight_networks
+
+DTYPES = {"float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch.float16}
+
+
+def _path_choice(text: str) -> str:
+    if text in PATHS or text.endswith(".json"):
+        return text
+    raise argparse.ArgumentTypeError(f"--path must be one of {', '.join(PATHS)} or a keyframe FILE.json, got {text!r}")
+
+
+def _outputs(args: argparse.Namespace, names: list[str]) -> list[Path]:
+    if args.output and len(names) > 1:
+        raise UsageError("-o/--output names one file; with several inputs use --output-dir and --format")
+    if args.output:
+        try:
+            output_kind(Path(args.output))
+        except InfiniteNatureError as error:
+            raise UsageError(str(error)) from None
+        return [Path(args.output)]
+    suffix = "" if args.format == "png" else f".{args.format}"
+    return [Path(args.output_dir) / f"{name}{suffix}" for name in names]
+
+
+def _options(args: argparse.Namespace) -> GenerateOptions:
+    return GenerateOptions(
+        frames=args.frames, fps=args.fps, speed=args.speed, path=args.path, seed=args.seed, meander=args.meander,
+        depth=args.depth, depth_kind=args.depth_kind, depth_weights=args.depth_weights, save_depth=args.save_depth,
+        save_cameras=args.save_cameras, preview=args.preview, overwrite=args.overwrite, dtype=DTYPES[args.dtype],
+        progress=not args.quiet,
+    )
+
+
+def _run(args: argparse.Namespace) -> int:
+    options = _options(args)
+    if args.path.endswith(".json"):
+        from infinite_nature.camera import load_keyframes
+
+        load_keyframes(args.path)  # a bad keyframe file fails before any work
+    device = resolve_device(args.device)
+    inputs = [] if args.example or not args.inputs else expand_inputs(args.inputs)
+    names = [f"example_world{args.example_seed}"] if not inputs else [p.stem for p in inputs]
+    if len(set(names)) != len(names):
+        raise UsageError("several inputs share a file name; outputs would collide (rename them or run separately)")
+    outputs = _outputs(args, names)
+    rank, world_size = 0, 1
+    if args.devices > 1 or args.num_nodes > 1:
+        from lightning.fabric import Fabric
+
+        fabric = Fabric(accelerator="auto" if args.device == "auto" else args.device.split(":")[0],
+                        devices=args.devices, num_nodes=args.num_nodes, strategy="ddp")
+        fabric.launch()
+        rank, world_size, device = fabric.global_rank, fabric.world_size, fabric.device
+    networks = load_flight_networks(args.weights, device)
+    results, failures = [], []
+    for index in range(rank, len(outputs), world_size):
+        try:
+            first = example_frame(args.example_seed, args.size) if not inputs else load_photo(inputs[index], args.size, args.max_pixels)
+            results.append(generate_one(first, outputs[index], networks, options, device))
+            print(f"wrote {outputs[index]} ({results[-1]['frames']} frames, {results[-1]['fps']} fps, "
+                  f"{results[-1]['recoveries']} auto-pilot recoveries)")
+        except InfiniteNatureError as error:
+            if len(outputs) == 1:
+                raise
+            failures.append((names[index], str(error)))
+            print(f"failed: {error}")
+    if args.summary:
+        Path(args.summary).write_text(json.dumps({"results": results, "failures": failures}, indent=2))
+    if len(outputs) > 1:
+        print(f"summary: {len(results)} written, {len(failures)} failed")
+        for name, error in failures:
+            print(f"  {name}: {error}")
+    return 1 if failures else 0
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "generate",
+        help="turn photos (or the built-in example) into flythrough videos",
+        description="Fly into photos: one video per input. With no input (or --example) the flight starts from a "
+        "built-in procedural-world view, so a fresh install needs no files.",
+    )
+    parser.add_argument("inputs", nargs="*", metavar="INPUT", help="photos, folders (recursive) or globs")
+    parser.add_argument("--example", action="store_true", help="fly from the built-in procedural-world view")
+    parser.add_argument("--example-seed", type=non_negative_int, default=7, help="world of the example (default: 7)")
+    parser.add_argument("-o", "--output", help="output file: .mp4 (default), .webm, .gif, or a folder name for PNG frames")
+    parser.add_argument("--output-dir", default=".", help="where outputs go when -o is not given (default: .)")
+    parser.add_argument("--format", choices=FORMATS, default="mp4", help="output format when -o is not given (default: mp4)")
+    parser.add_argument("--frames", type=positive_int, default=120, help="frames per video (default: 120)")
+    parser.add_argument("--fps", type=positive_float, default=30.0, help="video frame rate (default: 30)")
+    parser.add_argument("--speed", type=positive_float, default=0.05, help="scene units per frame (default: 0.05)")
+    parser.add_argument("--path", type=_path_choice, default="autopilot",
+                        help="autopilot, straight, orbit, or a keyframe FILE.json (docs/camera_paths.md)")
+    parser.add_argument("--meander", type=float, default=0.0, help="auto-pilot sideways wander, e.g. 0.2 (default: 0)")
+    parser.add_argument("--seed", type=non_negative_int, default=0, help="latent seed: same seed, same frames (default: 0)")
+    parser.add_argument("--size", type=positive_int, default=256,
+                        help="longer side of the video in pixels; both sides become multiples of 16 (default: 256)")
+    parser.add_argument("--max-pixels", type=positive_int, default=DEFAULT_MAX_PIXELS,
+                        help=f"refuse larger input photos (default: {DEFAULT_MAX_PIXELS})")
+    parser.add_argument("--depth", default="builtin", help=f"depth backend: {', '.join(BACKEND_NAMES)} (default: builtin)")
+    parser.add_argument("--depth-kind", choices=("disparity", "depth"), default="disparity",
+                        help="for --depth file:PATH: whether the map holds disparity or depth (default: disparity)")
+    parser.add_argument("--depth-weights", help="local weights for --depth (a checkpoint, hub repo or save_pretrained folder)")
+    parser.add_argument("--weights", default="default",
+                        help="shipped weight set name, or a folder with refiner/sky_generator(/depth_sky) checkpoints")
+    parser.add_argument("--device", default="auto", help=f"one of {', '.join(DEVICE_CHOICES)} (default: auto)")
+    parser.add_argument("--dtype", choices=tuple(DTYPES), default="float32", help="network precision (default: float32)")
+    parser.add_argument("--devices", type=positive_int, default=1, help="GPUs per node for a batch, via Lightning Fabric")
+    parser.add_argument("--num-nodes", type=positive_int, default=1, help="nodes for a batch, via Lightning Fabric")
+    parser.add_argument("--save-depth", action="store_true", help="also write a depth (disparity) video NAME_depth")
+    parser.add_argument("--save-cameras", action="store_true", help="also write NAME_transforms.json (nerfstudio/instant-ngp)")
+    parser.add_argument("--preview", action="store_true", help="also write NAME_preview: input | depth | frame side by side")
+    parser.add_argument("--summary", help="write a JSON summary of the run (fps, recoveries, failures) here")
+    parser.add_argument("--overwrite", action="store_true", help="replace existing outputs")
+    parser.add_argument("--quiet", action="store_true", help="no progress bar")
+    parser.set_defaults(handler=_run)

@@ -1,0 +1,1 @@
+"""Flythrough generation: the render-refine-repeat loop, its inputs and its outputs."""

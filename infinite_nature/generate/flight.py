@@ -1,0 +1,128 @@
+"""The render-refine-repeat loop: a flight that yields frames one at a time.
+
+Each step: next camera from the controller -> splat the current view -> refine ->
+disparity scale re-alignment against the rendered visible pixels (log-space least squares,
+as Infinite Nature does) -> sky composite from the flight's sky dome, rendered with
+rotation only -> frame. The style code and the latents are fixed at the start, so a flight
+is deterministic for a seed (on the CPU) and cannot drift in style.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import torch
+import torch.nn.functional as F
+from kornia.filters import gaussian_blur2d
+from kornia.morphology import erosion
+
+from infinite_nature.camera.base import CameraController, ViewState
+from infinite_nature.disparity import DISPARITY_MAX, DISPARITY_MIN
+from infinite_nature.geometry.intrinsics import intrinsics_from_fov
+from infinite_nature.geometry.pose import relative_pose
+from infinite_nature.render import splat
+from infinite_nature.render.sky_dome import render_panorama, view_to_panorama
+
+logger = logging.getLogger(__name__)
+
+SKY_DISPARITY = 0.02  # refined pixels this far away count as sky where the splat knew nothing
+
+
+@dataclass
+class Frame:
+    index: int
+    rgb: torch.Tensor  # [1, 3, H, W] in [0, 1]
+    disparity: torch.Tensor  # [1, 1, H, W] normalised
+    sky: torch.Tensor  # [1, 1, H, W] bool
+    pose: torch.Tensor  # [4, 4] camera-to-world, scene units (first camera at the origin)
+    intrinsics: torch.Tensor  # [3, 3]
+    recovering: bool = False
+
+
+class Flight:
+    """``for frame in Flight(...)``: an endless flight from one first frame (stop when you like)."""
+
+    def __init__(
+        self,
+        rgb: torch.Tensor,  # [1, 3, H, W]
+        disparity: torch.Tensor,  # [1, 1, H, W] normalised
+        sky: torch.Tensor,  # [1, 1, H, W] bool
+        fov_degrees: float,
+        refiner: torch.nn.Module,
+        sky_generator: torch.nn.Module,
+        controller: CameraController,
+        seed: int = 0,
+        dtype: torch.dtype = torch.float32,
+    ) -> None:
+        self.device = next(refiner.parameters()).device
+        self.dtype = dtype
+        self.refiner, self.sky_generator, self.controller = refiner, sky_generator, controller
+        height, width = rgb.shape[-2:]
+        self.intrinsics = intrinsics_from_fov(fov_degrees, height, width, device=self.device)  # [1, 3, 3]
+        generator = torch.Generator().manual_seed(seed)
+        self.latent = refiner.sample_latent(1, generator).to(self.device)
+        sky_latent = sky_generator.sample_latent(1, generator).to(self.device)
+        self.rgb = rgb.to(self.device, torch.float32)
+        self.disparity = torch.where(sky, DISPARITY_MIN, disparity).to(self.device, torch.float32)
+        self.sky = sky.to(self.device)
+        self.pose = torch.eye(4, dtype=torch.float64)
+        self.step = 0
+        self.nonfinite_events = 0
+        with torch.inference_mode(), self._autocast():
+            self.style = refiner.encode_style(self.rgb)
+            config = sky_generator.config
+            self.dome_settings = (config.pano_height, config.pano_width, config.min_elevation)
+            partial, known = view_to_panorama(
+                self.rgb, self.sky, self.intrinsics, torch.eye(3, device=self.device)[None], *self.dome_settings
+            )
+            self.dome = sky_generator(partial, known, sky_latent).float()
+
+    def _autocast(self):
+        enabled = self.dtype != torch.float32 and self.device.type in ("cuda", "cpu")
+        return torch.autocast(self.device.type, dtype=self.dtype, enabled=enabled)
+
+    def current(self, recovering: bool = False) -> Frame:
+        return Frame(self.step, self.rgb, self.disparity, self.sky, self.pose.clone(), self.intrinsics[0].clone(), recovering)
+
+    def __iter__(self) -> Iterator[Frame]:
+        yield self.current()
+        while True:
+            yield self.advance()
+
+    @torch.inference_mode()
+    def advance(self) -> Frame:
+        """Move to the controller's next camera and synthesise the view there."""
+        state = ViewState(self.pose, self.intrinsics[0].double().cpu(), self.disparity[0, 0].cpu(), self.sky[0, 0].cpu(), self.step)
+        next_pose = self.controller.next_pose(state)
+        fov = self.controller.fov_at(self.step)
+        height, width = self.rgb.shape[-2:]
+        target_k = self.intrinsics if fov is None else intrinsics_from_fov(fov, height, width, device=self.device)
+        transform = relative_pose(self.pose[None], next_pose[None]).to(self.device, torch.float32)
+        features = torch.cat([self.rgb, self.sky.float()], dim=1)
+        splatted = splat(features, self.disparity, self.intrinsics, transform, target_intrinsics=target_k)
+        valid = splatted.valid
+        with self._autocast():
+            refined = self.refiner(splatted.features[:, :3], splatted.disparity, valid.float(), self.style, self.latent)
+        rgb, disparity = refined.rgb.float(), refined.disparity.float()
+        splat_sky = splatted.features[:, 3:4] > 0.5
+        visible = valid & ~splat_sky & (splatted.disparity > DISPARITY_MIN)
+        if bool(visible.any()):  # log-space least squares scale against what was rendered
+            log_ratio = torch.log(splatted.disparity[visible]) - torch.log(disparity[visible].clamp_min(1e-6))
+            disparity = (disparity * torch.exp(log_ratio.mean())).clamp(DISPARITY_MIN, DISPARITY_MAX)
+        sky = torch.where(valid, splat_sky, disparity <= SKY_DISPARITY)
+        sky_view = render_panorama(self.dome, target_k, next_pose[:3, :3][None].to(self.device, torch.float32),
+                                   height, width, self.dome_settings[2])
+        soft = gaussian_blur2d(erosion(sky.float(), torch.ones(3, 3, device=self.device)), (5, 5), (1.0, 1.0))
+        rgb = rgb + (sky_view - rgb) * soft
+        disparity = torch.where(sky, torch.full_like(disparity, DISPARITY_MIN), disparity)
+        if not (torch.isfinite(rgb).all() and torch.isfinite(disparity).all()):
+            self.nonfinite_events += 1
+            logger.warning("step %d produced NaN/inf; replaced by the previous frame's values", self.step + 1)
+            rgb = torch.where(torch.isfinite(rgb), rgb, self.rgb)
+            disparity = torch.where(torch.isfinite(disparity), disparity, self.disparity)
+        self.rgb, self.disparity, self.sky = rgb.clamp(0, 1), disparity, sky
+        self.pose, self.intrinsics = next_pose, target_k
+        self.step += 1
+        return self.current(recovering=getattr(self.controller, "recovering", False))

@@ -1,0 +1,1 @@
+"""Training every network from photo collections and procedural worlds, on Lightning."""

@@ -1,0 +1,94 @@
+"""Training recipes as dataclasses: field help becomes ``infinite-nature train`` flags; YAML files
+in ``configs/train/`` set the recipe values and flags override them."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from infinite_nature.errors import UsageError
+
+
+def _f(default, help_text: str, **extra):
+    if isinstance(default, (list, dict)):
+        return field(default_factory=lambda: default, metadata={"help": help_text, **extra})
+    return field(default=default, metadata={"help": help_text, **extra})
+
+
+@dataclass
+class TrainConfig:
+    """Shared by every recipe."""
+
+    data: str | None = _f(None, "a photo folder (depth and sky computed once by --depth and cached)")
+    worlds: str | None = _f(None, "an exported procedural-world folder ('infinite-nature world export')")
+    out: str = _f("runs/train", "output folder: checkpoints, logs, samples, export")
+    max_steps: int = _f(2000, "training steps (batches)")
+    batch_size: int = _f(8, "images per batch and device")
+    resolution: int = _f(128, "square training crop size")
+    learning_rate: float = _f(2e-4, "Adam learning rate")
+    seed: int = _f(0, "random seed (data order, crops, virtual cameras)")
+    depth: str = _f("builtin", "depth backend for --data photos without depth sidecars")
+    depth_weights: str | None = _f(None, "local weights for --depth (see docs/networks.md)")
+    accelerator: str = _f("auto", "Lightning accelerator: auto, cpu, gpu")
+    devices: str = _f("1", "devices per node: a number, 'auto' or a list like 0,1")
+    strategy: str = _f("auto", "Lightning strategy, e.g. ddp")
+    num_nodes: int = _f(1, "nodes (multi-node DDP)")
+    precision: str = _f("32-true", "Lightning precision, e.g. 16-mixed or bf16-mixed on GPU")
+    resume: str | None = _f(None, "a Lightning checkpoint (OUT/checkpoints/last.ckpt) to continue from")
+    init_weights: str | None = _f(None, "start from these weights (our checkpoint format), e.g. the shipped ones")
+    log_every: int = _f(10, "log losses every N steps")
+    sample_every: int = _f(200, "save a sample grid every N steps")
+    checkpoint_every: int = _f(200, "save a resumable checkpoint every N steps")
+    validate_every: int = _f(500, "run the held-out validation every N steps")
+    progress: bool = _f(True, "show a progress bar")
+    fast_dev_run: bool = _f(False, "run one training and one validation batch to check the setup, then export")
+
+
+@dataclass
+class DepthTrainConfig(TrainConfig):
+    encoder: str = _f("mobilenetv4_conv_small", "timm encoder (created with pretrained=False)")
+    gradient_weight: float = _f(0.5, "weight of the gradient-matching loss")
+    sky_weight: float = _f(0.2, "weight of the sky BCE loss")
+    learning_rate: float = _f(1e-3, "Adam learning rate")
+
+
+@dataclass
+class RefinerTrainConfig(TrainConfig):
+    reconstruction_weight: float = _f(1.0, "L1 weight on the cycle view (RGB + disparity)")
+    hole_weight: float = _f(2.0, "extra L1 weight inside the holes of the cycle view")
+    adversarial_weight: float = _f(0.05, "hinge GAN weight on the non-cyclic (forward) views")
+    feature_matching_weight: float = _f(1.0, "discriminator feature matching on the cycle view")
+    r1_weight: float = _f(0.0, "R1 penalty on real images (spectral norm is on already)")
+    ema_decay: float = _f(0.995, "EMA of the generator weights (the EMA is what gets exported)")
+    motion_scale: float = _f(1.0, "strength of the virtual camera moves")
+    adversarial_start: int = _f(200, "steps of pure reconstruction before the GAN losses start")
+
+
+@dataclass
+class SkyTrainConfig(TrainConfig):
+    adversarial_weight: float = _f(0.02, "hinge GAN weight on the completed domes")
+    ema_decay: float = _f(0.995, "EMA of the generator weights")
+    learning_rate: float = _f(5e-4, "Adam learning rate")
+
+
+RECIPES: dict[str, type[TrainConfig]] = {"depth": DepthTrainConfig, "refiner": RefinerTrainConfig, "sky": SkyTrainConfig}
+
+
+def load_yaml_config(path: str | Path, config_class: type[TrainConfig]) -> dict[str, object]:
+    """Values from a recipe YAML file, checked against the recipe's fields."""
+    try:
+        values = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+    except FileNotFoundError:
+        raise UsageError(f"--config {path}: no such file") from None
+    except yaml.YAMLError as error:
+        raise UsageError(f"--config {path}: not valid YAML ({error})") from None
+    if not isinstance(values, dict):
+        raise UsageError(f"--config {path}: expected a mapping of field: value")
+    names = {f.name for f in dataclasses.fields(config_class)}
+    unknown = sorted(set(values) - names)
+    if unknown:
+        raise UsageError(f"--config {path}: unknown field(s) {', '.join(unknown)}")
+    return values

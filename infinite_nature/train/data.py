@@ -1,0 +1,233 @@
+"""Training data: photo collections (with cached depth) and exported procedural worlds.
+
+Batches are a pure function of (seed, step, rank): the loop asks for batch ``step`` and
+gets the same images, crops and flips whether or not the run was interrupted and resumed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import random
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from tqdm import tqdm
+
+from infinite_nature.data.layout import CollectionItem, scan_collection
+from infinite_nature.data.reader import UnreadableImage, load_item, read_rgb
+from infinite_nature.disparity import DISPARITY_MIN, normalise_metric_depth
+from infinite_nature.errors import InfiniteNatureError
+from infinite_nature.geometry.intrinsics import crop_intrinsics, intrinsics_from_fov, resize_intrinsics
+from infinite_nature.image import image_to_tensor
+
+logger = logging.getLogger(__name__)
+
+CACHE_FOLDER = ".infinite-nature-cache"
+DEFAULT_FOV = 60.0  # assumed for photos without a camera record
+HELD_OUT_EVERY = 20  # one item in 20 (by name hash) is held out for validation
+
+
+@dataclass
+class Sample:
+    """One prepared item: paths only, loaded on demand."""
+
+    item: CollectionItem
+    cached: Path | None  # disparity + sky computed by a depth backend, for photos without sidecars
+
+    @property
+    def held_out(self) -> bool:
+        digest = hashlib.sha1(self.item.image.name.encode()).digest()
+        return digest[0] % HELD_OUT_EVERY == 0
+
+
+def _content_key(path: Path, backend: str) -> str:
+    digest = hashlib.sha1(backend.encode())
+    with open(path, "rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def prepare_collection(
+    folder: str | Path,
+    depth: str = "builtin",
+    weights: str | None = None,
+    device: torch.device = torch.device("cpu"),
+    require_depth: bool = True,
+    progress: bool = True,
+) -> list[Sample]:
+    """Every usable photo of a folder; photos without depth get it from ``depth`` once, cached.
+
+    The cache lives in ``FOLDER/.infinite-nature-cache/BACKEND/`` keyed by file content, so it
+    survives renames and resumes where it stopped. Unreadable files are skipped with a
+    warning and counted; an empty or fully unreadable folder is an error.
+    """
+    root = Path(folder)
+    try:
+        items = scan_collection(root)
+    except (FileNotFoundError, NotADirectoryError) as error:
+        raise InfiniteNatureError(f"training data: {error}") from None
+    if not items:
+        raise InfiniteNatureError(f"training data: no photos (.jpg/.jpeg/.png/.webp) under {root}")
+    samples: list[Sample] = []
+    unreadable = 0
+    backend = None
+    cache_dir = root / CACHE_FOLDER / depth.replace(":", "_").replace("/", "_")
+    bar = tqdm(items, desc="preparing data", unit="photo", disable=not progress)
+    for item in bar:
+        if item.depth is not None and item.sky is not None or not require_depth:
+            try:
+                read_rgb(item.image)
+            except UnreadableImage as error:
+                logger.warning("skipping %s", error)
+                unreadable += 1
+                continue
+            samples.append(Sample(item, None))
+            continue
+        try:
+            rgb = read_rgb(item.image)
+            key = _content_key(item.image, depth)
+            cached = cache_dir / f"{key}.npz"
+            if not cached.exists():
+                if backend is None:
+                    from infinite_nature.depth import make_depth_backend
+
+                    backend = make_depth_backend(depth, weights, device)
+                estimate = backend.estimate(image_to_tensor(rgb))
+                cache_dir.mkdir(parents=True, exist_ok=True)
+                temporary = cached.with_name(f".{cached.stem}.partial.npz")
+                np.savez(temporary, disparity=estimate.disparity[0, 0].cpu().numpy().astype(np.float16),
+                         sky=estimate.sky[0, 0].cpu().numpy())
+                temporary.replace(cached)
+        except UnreadableImage as error:
+            logger.warning("skipping %s", error)
+            unreadable += 1
+            continue
+        samples.append(Sample(item, cached))
+        bar.set_postfix(unreadable=unreadable)
+    if unreadable:
+        logger.warning("%d of %d files under %s were unreadable and skipped", unreadable, len(items), root)
+    if not samples:
+        raise InfiniteNatureError(f"training data: all {len(items)} files under {root} are unreadable")
+    return samples
+
+
+def load_sample(sample: Sample) -> dict[str, torch.Tensor]:
+    """Full-size tensors of one sample: rgb, disparity, sky, intrinsics, rotation, world seed."""
+    if sample.cached is None:
+        loaded = load_item(sample.item)
+        rgb = loaded.rgb[0]
+        if loaded.depth is not None:
+            sky = loaded.sky if loaded.sky is not None else torch.isinf(loaded.depth)
+            disparity = normalise_metric_depth(loaded.depth, sky)[0][0]
+            sky = sky[0]
+        else:
+            disparity = torch.full_like(rgb[:1], DISPARITY_MIN)
+            sky = torch.zeros_like(rgb[:1], dtype=torch.bool)
+        camera, metadata = loaded.camera, loaded.metadata
+    else:
+        rgb = image_to_tensor(read_rgb(sample.item.image))[0]
+        with np.load(sample.cached) as data:
+            disparity = torch.from_numpy(data["disparity"].astype(np.float32))[None]
+            sky = torch.from_numpy(data["sky"])[None]
+        camera, metadata = None, {}
+    height, width = rgb.shape[-2:]
+    intrinsics = camera.intrinsics.float() if camera is not None else intrinsics_from_fov(DEFAULT_FOV, height, width)[0]
+    rotation = camera.pose[:3, :3].float() if camera is not None else torch.eye(3)
+    return {
+        "rgb": rgb,
+        "disparity": disparity,
+        "sky": sky,
+        "intrinsics": intrinsics,
+        "rotation": rotation,
+        "world_seed": torch.tensor(int(metadata.get("world_seed", -1))),
+    }
+
+
+def crop_and_resize(
+    sample: dict[str, torch.Tensor], resolution: int, top: int, left: int, side: int, mirror: bool
+) -> dict[str, torch.Tensor]:
+    """The square window (top, left, side) resized to ``resolution``, optionally mirrored; intrinsics follow."""
+    scale = resolution / side
+
+    def crop(t: torch.Tensor, mode: str) -> torch.Tensor:
+        window = t[None, :, top : top + side, left : left + side].float()
+        kwargs = {"align_corners": False, "antialias": True} if mode == "bilinear" else {}
+        return F.interpolate(window, size=(resolution, resolution), mode=mode, **kwargs)[0]
+
+    k = resize_intrinsics(crop_intrinsics(sample["intrinsics"][None], top, left), scale, scale)[0]
+    out = dict(sample)
+    out["rgb"] = crop(sample["rgb"], "bilinear").clamp(0, 1)
+    out["disparity"] = crop(sample["disparity"], "nearest")
+    out["sky"] = crop(sample["sky"], "nearest") > 0.5
+    if mirror:
+        for key in ("rgb", "disparity", "sky"):
+            out[key] = out[key].flip(-1)
+        k = k.clone()
+        k[0, 2] = (resolution - 1) - k[0, 2]
+        flip = torch.diag(torch.tensor([-1.0, 1.0, 1.0]))
+        out["rotation"] = flip @ sample["rotation"] @ flip
+    out["intrinsics"] = k
+    return out
+
+
+def random_crop(sample: dict[str, torch.Tensor], resolution: int, rng: random.Random, flip: bool) -> dict[str, torch.Tensor]:
+    """A random square crop (70-100% of the short side) resized to ``resolution``, maybe mirrored."""
+    height, width = sample["rgb"].shape[-2:]
+    side = int(min(height, width) * rng.uniform(0.7, 1.0))
+    top, left = rng.randint(0, height - side), rng.randint(0, width - side)
+    return crop_and_resize(sample, resolution, top, left, side, flip and rng.random() < 0.5)
+
+
+class StepBatches:
+    """Deterministic batches: batch ``step`` of rank ``rank`` is always the same."""
+
+    def __init__(self, samples: list[Sample], resolution: int, batch_size: int, seed: int, flip: bool = True) -> None:
+        if not samples:
+            raise InfiniteNatureError("training data: no samples in this split")
+        self.samples, self.resolution, self.batch_size, self.seed, self.flip = samples, resolution, batch_size, seed, flip
+
+    def batch(self, step: int, rank: int = 0) -> dict[str, torch.Tensor]:
+        rng = random.Random(f"{self.seed}:{step}:{rank}")
+        picks = [rng.randrange(len(self.samples)) for _ in range(self.batch_size)]
+        crops = [random_crop(load_sample(self.samples[i]), self.resolution, rng, self.flip) for i in picks]
+        return {key: torch.stack([c[key] for c in crops]) for key in crops[0]}
+
+
+class StepTicker(torch.utils.data.IterableDataset):
+    """Yields step numbers forever: the Lightning loop's clock (batches are built from them)."""
+
+    def __iter__(self):
+        step = 0
+        while True:
+            yield step
+            step += 1
+
+
+class HeldOutSet(torch.utils.data.Dataset):
+    """Held-out samples as centre crops (no randomness), for validation."""
+
+    def __init__(self, samples: list[Sample], resolution: int) -> None:
+        self.samples, self.resolution = samples, resolution
+
+    def __len__(self) -> int:
+        return len(self.samples)
+
+    def __getitem__(self, index: int) -> dict[str, torch.Tensor]:
+        sample = load_sample(self.samples[index])
+        height, width = sample["rgb"].shape[-2:]
+        side = min(height, width)
+        return crop_and_resize(sample, self.resolution, (height - side) // 2, (width - side) // 2, side, mirror=False)
+
+
+def split(samples: list[Sample]) -> tuple[list[Sample], list[Sample]]:
+    """(training, held-out); with fewer than 20 samples every sample is used for both."""
+    held = [s for s in samples if s.held_out]
+    train = [s for s in samples if not s.held_out]
+    if not held or not train:
+        return samples, samples
+    return train, held

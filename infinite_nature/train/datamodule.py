@@ -1,0 +1,49 @@
+"""The LightningDataModule every recipe uses: a step-indexed training stream and a held-out set."""
+
+from __future__ import annotations
+
+import lightning as L
+import torch
+from torch.utils.data import DataLoader
+
+from infinite_nature.errors import UsageError
+from infinite_nature.train.configs import TrainConfig
+from infinite_nature.train.data import HeldOutSet, StepBatches, StepTicker, prepare_collection, split
+
+
+class CollectionDataModule(L.LightningDataModule):
+    """``--data`` (photos; depth cached from a backend) or ``--worlds`` (exported worlds, exact depth)."""
+
+    def __init__(self, config: TrainConfig, flip: bool = True, require_world: bool = False) -> None:
+        super().__init__()
+        if bool(config.data) == bool(config.worlds):
+            raise UsageError("give exactly one of --data PHOTO_FOLDER or --worlds EXPORTED_WORLD_FOLDER")
+        self.config, self.flip, self.require_world = config, flip, require_world
+        self.batches: StepBatches | None = None
+        self.held_out: HeldOutSet | None = None
+
+    def setup(self, stage: str | None = None) -> None:
+        if self.batches is not None:
+            return
+        config = self.config
+        folder = config.worlds or config.data
+        samples = prepare_collection(
+            folder, depth=config.depth, weights=config.depth_weights, progress=config.progress
+        )
+        if self.require_world:
+            samples = [s for s in samples if s.item.camera is not None]
+            if not samples:
+                raise UsageError(f"{folder}: the sky recipe needs exported worlds (NAME.camera.json with world_seed)")
+        train, held_out = split(samples)
+        self.batches = StepBatches(train, config.resolution, config.batch_size, config.seed, flip=self.flip)
+        self.held_out = HeldOutSet(held_out[:64], config.resolution)
+
+    def train_dataloader(self) -> DataLoader:
+        return DataLoader(StepTicker(), batch_size=None)
+
+    def val_dataloader(self) -> DataLoader:
+        return DataLoader(self.held_out, batch_size=min(8, self.config.batch_size), shuffle=False)
+
+
+def move(batch: dict[str, torch.Tensor], device: torch.device) -> dict[str, torch.Tensor]:
+    return {key: value.to(device) for key, value in batch.items()}

@@ -1,0 +1,274 @@
+"""LightningModules of the three recipes: depth + sky, refiner (cycle GAN), sky dome (GAN)."""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import math
+from pathlib import Path
+
+import lightning as L
+import torch
+import torch.nn.functional as F
+
+from infinite_nature.models import (
+    DepthSkyConfig,
+    DepthSkyNet,
+    DiscriminatorConfig,
+    MultiScaleDiscriminator,
+    RefinerNet,
+    SkyGenerator,
+    load_checkpoint,
+    save_checkpoint,
+)
+from infinite_nature.render.sky_dome import view_to_panorama
+from infinite_nature.train.configs import DepthTrainConfig, RefinerTrainConfig, SkyTrainConfig, TrainConfig
+from infinite_nature.train.cycle import random_motion, there_and_back
+from infinite_nature.train.datamodule import move
+from infinite_nature.train.losses import (
+    absolute_relative_error,
+    feature_matching_loss,
+    gradient_matching_loss,
+    hinge_discriminator_loss,
+    hinge_generator_loss,
+    intersection_over_union,
+    scale_shift_invariant_loss,
+)
+from infinite_nature.train.samples import save_grid
+
+
+class _StepModule(L.LightningModule):
+    """Counts the batches it has trained on (saved in checkpoints) and builds batch N from that count."""
+
+    network_attribute = "model"
+
+    def __init__(self, config: TrainConfig) -> None:
+        super().__init__()
+        self.config = config
+        self.save_hyperparameters({"recipe": type(config).__name__, **dataclasses.asdict(config)})
+        self.register_buffer("batches_seen", torch.zeros((), dtype=torch.long))
+
+    def next_batch(self) -> tuple[int, dict[str, torch.Tensor]]:
+        step = int(self.batches_seen)
+        batch = self.trainer.datamodule.batches.batch(step, self.global_rank)
+        self.batches_seen += 1
+        return step, move(batch, self.device)
+
+    def _due(self, step: int, every: int) -> bool:
+        return every > 0 and step % every == 0 and self.global_rank == 0
+
+    def sample_path(self, step: int) -> Path:
+        return Path(self.config.out) / "samples" / f"step_{step:06d}.png"
+
+    def exported_network(self) -> torch.nn.Module:
+        return getattr(self, self.network_attribute)
+
+    def _init_from(self, network: torch.nn.Module, name: str) -> None:
+        if self.config.init_weights:
+            loaded = load_checkpoint(self.config.init_weights, network=name)
+            network.load_state_dict(loaded.state_dict())
+
+    def export(self, path: str | Path, description: dict[str, object]) -> tuple[Path, Path]:
+        return save_checkpoint(self.exported_network(), path, training=description)
+
+
+def _adam(parameters, config: TrainConfig) -> torch.optim.Optimizer:
+    return torch.optim.Adam(parameters, lr=config.learning_rate, betas=(0.5, 0.99))
+
+
+def _update_ema(ema: torch.nn.Module, model: torch.nn.Module, decay: float) -> None:
+    with torch.no_grad():
+        for target, source in zip(ema.parameters(), model.parameters()):
+            target.lerp_(source, 1.0 - decay)
+        for target, source in zip(ema.buffers(), model.buffers()):
+            target.copy_(source)
+
+
+class DepthSkyModule(_StepModule):
+    """Supervised on exact world depth (or cached pseudo-labels): SSI + gradient matching + sky BCE."""
+
+    def __init__(self, config: DepthTrainConfig) -> None:
+        super().__init__(config)
+        self.model = DepthSkyNet(DepthSkyConfig(encoder=config.encoder))
+        self._init_from(self.model, "depth_sky")
+
+    def losses(self, batch: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+        raw, logits = self.model(batch["rgb"])
+        ground = ~batch["sky"]
+        return {
+            "ssi": scale_shift_invariant_loss(raw, batch["disparity"], ground),
+            "gradient": gradient_matching_loss(raw, batch["disparity"], ground),
+            "sky_bce": F.binary_cross_entropy_with_logits(logits, batch["sky"].float()),
+            "_raw": raw,
+            "_logits": logits,
+        }
+
+    def training_step(self, tick, batch_index):
+        step, batch = self.next_batch()
+        parts = self.losses(batch)
+        c = self.config
+        loss = parts["ssi"] + c.gradient_weight * parts["gradient"] + c.sky_weight * parts["sky_bce"]
+        self.log_dict({f"train/{k}": v for k, v in parts.items() if not k.startswith("_")} | {"train/loss": loss},
+                      prog_bar=True, on_step=True)
+        if self._due(step, c.sample_every):
+            disparity = parts["_raw"] / parts["_raw"].amax(dim=(2, 3), keepdim=True)
+            save_grid(self.sample_path(step), [batch["rgb"], batch["disparity"], disparity.detach(),
+                                               torch.sigmoid(parts["_logits"]).detach()])
+        return loss
+
+    def validation_step(self, batch, batch_index):
+        raw, logits = self.model(batch["rgb"])
+        ground = ~batch["sky"]
+        self.log("val/abs_rel", absolute_relative_error(raw, batch["disparity"], ground), prog_bar=True)
+        self.log("val/sky_iou", intersection_over_union(torch.sigmoid(logits) > 0.5, batch["sky"]), prog_bar=True)
+
+    def configure_optimizers(self):
+        optimizer = torch.optim.AdamW(self.model.parameters(), lr=self.config.learning_rate, weight_decay=1e-4)
+        total = max(self.config.max_steps, 1)
+        schedule = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda s: 0.5 * (1 + math.cos(math.pi * min(s, total) / total)))
+        return {"optimizer": optimizer, "lr_scheduler": {"scheduler": schedule, "interval": "step"}}
+
+
+class RefinerModule(_StepModule):
+    """Cycle consistency on still photos plus a hinge GAN on non-cyclic views (two optimizers, EMA)."""
+
+    network_attribute = "ema"
+
+    def __init__(self, config: RefinerTrainConfig) -> None:
+        super().__init__(config)
+        self.automatic_optimization = False
+        self.generator = RefinerNet()
+        self._init_from(self.generator, "refiner")
+        self.discriminator = MultiScaleDiscriminator(DiscriminatorConfig(in_channels=4))
+        self.ema = copy.deepcopy(self.generator).requires_grad_(False)
+
+    def views(self, batch: dict[str, torch.Tensor], step: int, generator_net: RefinerNet):
+        random = torch.Generator().manual_seed(self.config.seed * 7919 + step * 2 + self.global_rank * 104729)
+        rgb, disparity, intrinsics = batch["rgb"], batch["disparity"], batch["intrinsics"]
+        transform = random_motion(rgb.shape[0], random, self.config.motion_scale).to(self.device)
+        there, back = there_and_back(rgb, disparity, intrinsics, transform)
+        latent = generator_net.sample_latent(rgb.shape[0], random).to(self.device)
+        style = generator_net.encode_style(rgb)
+        cycle = generator_net(back.features, back.disparity, back.valid.to(rgb.dtype), style, latent)
+        forward = generator_net(there.features, there.disparity, there.valid.to(rgb.dtype), style, latent)
+        return there, back, cycle, forward
+
+    def reconstruction(self, batch, back, cycle) -> torch.Tensor:
+        weight = 1.0 + self.config.hole_weight * (~back.valid).to(batch["rgb"].dtype)
+        rgb = ((cycle.rgb - batch["rgb"]).abs() * weight).mean()
+        disparity = ((cycle.disparity - batch["disparity"]).abs() * weight).mean()
+        return rgb + disparity
+
+    def training_step(self, tick, batch_index):
+        c = self.config
+        g_optimizer, d_optimizer = self.optimizers()
+        step, batch = self.next_batch()
+        there, back, cycle, forward = self.views(batch, step, self.generator)
+        real = torch.cat([batch["rgb"], batch["disparity"]], dim=1)
+        fake = torch.cat([forward.rgb, forward.disparity], dim=1)
+        reconstruction = self.reconstruction(batch, back, cycle)
+        g_loss = c.reconstruction_weight * reconstruction
+        logs = {"train/reconstruction": reconstruction}
+        if step >= c.adversarial_start:
+            adversarial = hinge_generator_loss(self.discriminator(fake))
+            matching = feature_matching_loss(self.discriminator(real), self.discriminator(torch.cat([cycle.rgb, cycle.disparity], 1)))
+            g_loss = g_loss + c.adversarial_weight * adversarial + c.feature_matching_weight * matching
+            logs |= {"train/g_adversarial": adversarial, "train/feature_matching": matching}
+        g_optimizer.zero_grad(set_to_none=True)
+        self.manual_backward(g_loss)
+        g_optimizer.step()
+        _update_ema(self.ema, self.generator, c.ema_decay)
+
+        real_input = real.detach().requires_grad_(c.r1_weight > 0)
+        real_out = self.discriminator(real_input)
+        d_loss = hinge_discriminator_loss(real_out, self.discriminator(fake.detach()))
+        if c.r1_weight > 0:
+            gradient = torch.autograd.grad(sum(o[0].sum() for o in real_out), real_input, create_graph=True)[0]
+            d_loss = d_loss + c.r1_weight * gradient.square().sum(dim=(1, 2, 3)).mean()
+        d_optimizer.zero_grad(set_to_none=True)
+        self.manual_backward(d_loss)
+        d_optimizer.step()
+        self.log_dict(logs | {"train/g_loss": g_loss, "train/d_loss": d_loss}, prog_bar=True, on_step=True)
+        if self._due(step, c.sample_every):
+            save_grid(self.sample_path(step), [batch["rgb"], there.features, forward.rgb.detach(), back.features,
+                                               cycle.rgb.detach()])
+        return g_loss
+
+    def validation_step(self, batch, batch_index):
+        _, back, cycle, _ = self.views(batch, 10_000_000 + batch_index, self.ema)
+        mse = (cycle.rgb - batch["rgb"]).square().mean(dim=(1, 2, 3)).clamp_min(1e-10)
+        self.log("val/cycle_psnr", (10 * torch.log10(1.0 / mse)).mean(), prog_bar=True)
+        self.log("val/reconstruction", self.reconstruction(batch, back, cycle))
+
+    def configure_optimizers(self):
+        return _adam(self.generator.parameters(), self.config), _adam(self.discriminator.parameters(), self.config)
+
+
+class SkyModule(_StepModule):
+    """Completes sky domes from the visible sky of world views; the world's own dome is the target."""
+
+    network_attribute = "ema"
+
+    def __init__(self, config: SkyTrainConfig) -> None:
+        super().__init__(config)
+        self.automatic_optimization = False
+        self.generator = SkyGenerator()
+        self._init_from(self.generator, "sky_generator")
+        self.discriminator = MultiScaleDiscriminator(DiscriminatorConfig(in_channels=3, scales=2))
+        self.ema = copy.deepcopy(self.generator).requires_grad_(False)
+        self._domes: dict[int, torch.Tensor] = {}
+
+    def domes(self, seeds: torch.Tensor) -> torch.Tensor:
+        from infinite_nature.world import World
+
+        g = self.generator.config
+        out = []
+        for seed in seeds.tolist():
+            if seed not in self._domes:
+                if len(self._domes) > 256:
+                    self._domes.clear()
+                self._domes[seed] = World(int(seed)).sky_dome(g.pano_height, g.pano_width, g.min_elevation)[0]
+            out.append(self._domes[seed])
+        return torch.stack(out).to(self.device)
+
+    def inputs(self, batch) -> tuple[torch.Tensor, torch.Tensor]:
+        g = self.generator.config
+        return view_to_panorama(batch["rgb"], batch["sky"], batch["intrinsics"], batch["rotation"],
+                                g.pano_height, g.pano_width, g.min_elevation)
+
+    def training_step(self, tick, batch_index):
+        c = self.config
+        g_optimizer, d_optimizer = self.optimizers()
+        step, batch = self.next_batch()
+        partial, known = self.inputs(batch)
+        target = self.domes(batch["world_seed"])
+        random = torch.Generator().manual_seed(c.seed * 7919 + step)
+        dome = self.generator(partial, known, self.generator.sample_latent(partial.shape[0], random).to(self.device))
+        reconstruction = ((dome - target).abs() * (1.0 + 2.0 * known)).mean()
+        adversarial = hinge_generator_loss(self.discriminator(dome))
+        g_loss = reconstruction + c.adversarial_weight * adversarial
+        g_optimizer.zero_grad(set_to_none=True)
+        self.manual_backward(g_loss)
+        g_optimizer.step()
+        _update_ema(self.ema, self.generator, c.ema_decay)
+        d_loss = hinge_discriminator_loss(self.discriminator(target), self.discriminator(dome.detach()))
+        d_optimizer.zero_grad(set_to_none=True)
+        self.manual_backward(d_loss)
+        d_optimizer.step()
+        self.log_dict({"train/reconstruction": reconstruction, "train/g_adversarial": adversarial,
+                       "train/d_loss": d_loss}, prog_bar=True, on_step=True)
+        if self._due(step, c.sample_every):
+            save_grid(self.sample_path(step), [partial, dome.detach(), target])
+        return g_loss
+
+    def validation_step(self, batch, batch_index):
+        partial, known = self.inputs(batch)
+        dome = self.ema(partial, known)
+        self.log("val/dome_l1", (dome - self.domes(batch["world_seed"])).abs().mean(), prog_bar=True)
+
+    def configure_optimizers(self):
+        return _adam(self.generator.parameters(), self.config), _adam(self.discriminator.parameters(), self.config)
+
+
+MODULES = {"depth": DepthSkyModule, "refiner": RefinerModule, "sky": SkyModule}
+OPTIMIZERS_PER_STEP = {"depth": 1, "refiner": 2, "sky": 2}

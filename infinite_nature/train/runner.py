@@ -1,0 +1,94 @@
+"""Running a recipe: Lightning Trainer, logs, resumable checkpoints, and the export for ``generate``."""
+
+from __future__ import annotations
+
+import platform
+import time
+from pathlib import Path
+
+import lightning as L
+import torch
+from lightning.pytorch.callbacks import ModelCheckpoint, TQDMProgressBar
+from lightning.pytorch.loggers import CSVLogger, TensorBoardLogger
+
+from infinite_nature.errors import UsageError
+from infinite_nature.train.configs import TrainConfig
+from infinite_nature.train.datamodule import CollectionDataModule
+from infinite_nature.train.modules import MODULES, OPTIMIZERS_PER_STEP
+
+EXPORT_NAMES = {"depth": "depth_sky", "refiner": "refiner", "sky": "sky_generator"}
+
+
+def _devices(text: str) -> int | str | list[int]:
+    if text == "auto":
+        return text
+    if "," in text:
+        return [int(part) for part in text.split(",") if part.strip()]
+    return int(text)
+
+
+def build_trainer(recipe: str, config: TrainConfig) -> L.Trainer:
+    per_step = OPTIMIZERS_PER_STEP[recipe]
+    out = Path(config.out)
+    checkpoints = ModelCheckpoint(
+        dirpath=out / "checkpoints", filename="step{step}", save_last=True, save_top_k=-1,
+        every_n_train_steps=config.checkpoint_every * per_step, auto_insert_metric_name=False,
+    )
+    callbacks = [checkpoints]
+    if config.progress:
+        callbacks.append(TQDMProgressBar(refresh_rate=1))
+    validate = min(config.validate_every, config.max_steps)
+    return L.Trainer(
+        max_steps=config.max_steps * per_step,
+        accelerator=config.accelerator,
+        devices=_devices(config.devices),
+        strategy=config.strategy,
+        num_nodes=config.num_nodes,
+        precision=config.precision,
+        logger=[CSVLogger(out, name="logs"), TensorBoardLogger(out, name="tensorboard")],
+        callbacks=callbacks,
+        log_every_n_steps=config.log_every,
+        val_check_interval=validate,
+        check_val_every_n_epoch=None,
+        limit_val_batches=4,
+        num_sanity_val_steps=0,
+        enable_progress_bar=config.progress,
+        enable_model_summary=False,
+        fast_dev_run=config.fast_dev_run,
+    )
+
+
+def train(recipe: str, config: TrainConfig) -> tuple[Path, Path]:
+    """Train ``recipe`` ('depth', 'refiner' or 'sky'); returns the exported weights + config paths."""
+    if recipe not in MODULES:
+        raise UsageError(f"unknown recipe {recipe!r}; one of {', '.join(MODULES)}")
+    if config.max_steps < 1 or config.batch_size < 1 or config.resolution < 32:
+        raise UsageError("--max-steps and --batch-size must be >= 1 and --resolution >= 32")
+    if config.resume and not Path(config.resume).is_file():
+        raise UsageError(f"--resume {config.resume}: no such checkpoint")
+    L.seed_everything(config.seed, workers=True, verbose=False)
+    datamodule = CollectionDataModule(config, flip=recipe != "sky", require_world=recipe == "sky")
+    module = MODULES[recipe](config)
+    trainer = build_trainer(recipe, config)
+    start = time.perf_counter()
+    trainer.fit(module, datamodule=datamodule, ckpt_path=config.resume, weights_only=True if config.resume else None)
+    seconds = time.perf_counter() - start
+    metrics = {k: float(v) for k, v in trainer.callback_metrics.items() if k.startswith("val/")}
+    description = {
+        "recipe": recipe,
+        "data": str(Path(config.worlds or config.data).resolve()),
+        "data_kind": "procedural worlds (exact depth)" if config.worlds else f"photos, depth from {config.depth}",
+        "steps": int(module.batches_seen),
+        "batch_size": config.batch_size,
+        "resolution": config.resolution,
+        "seed": config.seed,
+        "wall_time_s": round(seconds, 1),
+        "hardware": f"{platform.machine()} {torch.get_num_threads()} threads, {trainer.accelerator.__class__.__name__}, "
+        f"{trainer.num_devices} device(s) x {trainer.num_nodes} node(s)",
+        "held_out_metrics": metrics,
+        "init_weights": config.init_weights,
+    }
+    export = Path(config.out) / "export" / EXPORT_NAMES[recipe]
+    if trainer.global_rank == 0:
+        return module.export(export, description)
+    return export.with_suffix(".safetensors"), export.with_suffix(".json")

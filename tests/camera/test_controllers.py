@@ -1,0 +1,96 @@
+"""Camera controllers on synthetic views: where they steer, and how they recover."""
+
+import math
+
+import pytest
+import torch
+
+from infinite_nature.camera import AutoPilot, AutoPilotConfig, OrbitPath, Steering, StraightPath, ViewState
+from infinite_nature.geometry import intrinsics_from_fov
+
+
+def _state(disparity: torch.Tensor, step: int = 0, pose: torch.Tensor | None = None) -> ViewState:
+    height, width = disparity.shape
+    return ViewState(
+        pose if pose is not None else torch.eye(4, dtype=torch.float64),
+        intrinsics_from_fov(60.0, height, width, dtype=torch.float64)[0],
+        disparity,
+        disparity < 0.02,
+        step,
+    )
+
+
+def _landscape(height=32, width=48, sky_rows=10) -> torch.Tensor:
+    disparity = torch.linspace(0.05, 0.8, height)[:, None].repeat(1, width)
+    disparity[:sky_rows] = 0.01
+    return disparity
+
+
+def _fly(pilot, disparity, steps):
+    pose = torch.eye(4, dtype=torch.float64)
+    for step in range(steps):
+        pose = pilot.next_pose(_state(disparity, step, pose))
+    return pose
+
+
+def test_autopilot_turns_towards_open_sky():
+    disparity = _landscape()
+    disparity[:20, 24:] = 0.01  # more sky on the right
+    pose = _fly(AutoPilot(AutoPilotConfig(look_smoothing=0.3)), disparity, 10)
+    assert pose[0, 2] > 0.02  # forward has turned towards +x (right)
+
+
+def test_autopilot_climbs_over_near_ground_and_moves_at_speed():
+    near = torch.full((32, 48), 0.9)
+    near[:4] = 0.01
+    pilot = AutoPilot(AutoPilotConfig(speed=0.1))
+    pose = _fly(pilot, near, 5)
+    assert pose[1, 3] < 0  # up is -y: it climbed
+    assert pilot.recoveries == 1 and pilot.recovering
+
+
+def test_autopilot_recovers_in_front_of_a_wall_and_logs_it(caplog):
+    wall = torch.full((32, 48), 0.7)
+    pilot = AutoPilot(AutoPilotConfig(speed=0.1))
+    with caplog.at_level("INFO"):
+        pose = _fly(pilot, wall, 3)
+    assert pilot.recoveries == 1 and "recovery 1" in caplog.text
+    assert pose[:3, 3].norm() < 0.3 * 0.1 * 3 + 1e-6  # slowed down
+    landscape = _landscape()
+    pilot.next_pose(_state(landscape, 3, pose))
+    assert not pilot.recovering
+    pilot.next_pose(_state(wall, 4, pose))
+    assert pilot.recoveries == 2
+
+
+def test_steering_moves_the_look_and_decays():
+    steering = Steering(decay=0.5)
+    steering.push(1.0, 0.0)
+    pilot = AutoPilot(AutoPilotConfig(look_smoothing=0.5), steering=steering)
+    pose = pilot.next_pose(_state(_landscape()))
+    assert pose[0, 2] > 0.05
+    assert steering.x == pytest.approx(0.5)
+    steering.push(5.0, -5.0)
+    assert (steering.x, steering.y) == (1.0, -1.0)
+    with pytest.raises(ValueError):
+        Steering(decay=1.0)
+
+
+def test_pitch_never_flips_over():
+    pilot = AutoPilot(AutoPilotConfig(look_smoothing=1.0))
+    pilot.steering.push(0.0, -1.0)
+    pose = _fly(pilot, torch.full((32, 48), 0.01), 30)  # all sky: keeps pitching down, limited
+    assert abs(pose[1, 2]) <= math.sin(math.radians(60)) + 1e-6
+
+
+def test_straight_and_orbit_paths():
+    straight = StraightPath(speed=0.2)
+    pose = straight.next_pose(_state(_landscape(), step=4))
+    torch.testing.assert_close(pose[:3, 3], torch.tensor([0.0, 0.0, 1.0], dtype=torch.float64))
+    orbit = OrbitPath(speed=0.1, distance=3.0, radius=0.5)
+    centre = torch.tensor([0.0, 0.0, 3.0], dtype=torch.float64)
+    for step in range(0, 40, 7):
+        pose = orbit.next_pose(_state(_landscape(), step=step))
+        forward = pose[:3, 2]
+        to_centre = torch.nn.functional.normalize(centre - pose[:3, 3], dim=0)
+        assert torch.dot(forward, to_centre) > 0.999

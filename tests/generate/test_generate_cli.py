@@ -1,0 +1,194 @@
+"""``infinite-nature generate`` end to end on tiny inputs."""
+
+import json
+
+import imageio_ffmpeg
+import numpy as np
+import pytest
+from PIL import Image
+
+from infinite_nature.cli import main
+
+
+def read_video(path):
+    reader = imageio_ffmpeg.read_frames(str(path))
+    meta = next(reader)
+    width, height = meta["size"]
+    return [np.frombuffer(f, np.uint8).reshape(height, width, 3) for f in reader]
+
+
+def base_args(tiny_weights, *extra):
+    return ["generate", "--weights", str(tiny_weights), "--quiet", "--size", "64", *extra]
+
+
+def test_example_video_has_the_right_frames_and_size(tmp_path, tiny_weights, capsys):
+    out = tmp_path / "flight.mp4"
+    assert main(base_args(tiny_weights, "--example", "--frames", "6", "-o", str(out))) == 0
+    assert "wrote" in capsys.readouterr().out
+    frames = read_video(out)
+    assert len(frames) == 6 and frames[0].shape == (64, 64, 3)
+    assert not list(tmp_path.glob(".*partial*"))
+
+
+def test_photo_with_every_companion_output(tmp_path, tiny_weights, photo):
+    out = tmp_path / "valley.mp4"
+    args = base_args(tiny_weights, str(photo), "--frames", "5", "-o", str(out), "--save-depth", "--preview", "--save-cameras")
+    assert main(args) == 0
+    assert len(read_video(out)) == 5
+    assert read_video(tmp_path / "valley_depth.mp4")[0].shape == (48, 64, 3)  # aspect kept: 96x64 -> 64x48
+    assert read_video(tmp_path / "valley_preview.mp4")[0].shape == (48, 192, 3)
+    transforms = json.loads((tmp_path / "valley_transforms.json").read_text())
+    assert transforms["w"] == 64 and transforms["h"] == 48 and len(transforms["frames"]) == 5
+    first = np.array(transforms["frames"][0]["transform_matrix"])
+    np.testing.assert_allclose(first, np.diag([1.0, -1.0, -1.0, 1.0]))  # OpenGL convention, first camera at origin
+
+
+@pytest.mark.parametrize("path", ["autopilot", "straight", "orbit"])
+def test_every_controller_flies(tmp_path, tiny_weights, path):
+    out = tmp_path / "frames"
+    assert main(base_args(tiny_weights, "--example", "--frames", "4", "--path", path, "-o", str(out), "--save-cameras")) == 0
+    assert sorted(p.name for p in out.iterdir()) == [f"{i:05d}.png" for i in range(4)]
+    cameras = json.loads((tmp_path / "frames_transforms.json").read_text())["frames"]
+    moved = np.linalg.norm(np.array(cameras[-1]["transform_matrix"])[:3, 3])
+    assert moved > 0.01
+
+
+def test_keyframe_path(tmp_path, tiny_weights):
+    keys = tmp_path / "keys.json"
+    keys.write_text(json.dumps({"version": 1, "keyframes": [
+        {"time": 0, "position": [0, 0, 0], "direction": [0, 0, 1]},
+        {"time": 0.2, "position": [0.1, 0, 0.3], "look_at": [0.2, 0, 3], "fov": 55},
+    ]}))
+    out = tmp_path / "keys.mp4"
+    assert main(base_args(tiny_weights, "--example", "--frames", "4", "--fps", "10", "--path", str(keys), "-o", str(out), "--save-cameras")) == 0
+    cameras = json.loads((tmp_path / "keys_transforms.json").read_text())["frames"]
+    np.testing.assert_allclose(np.array(cameras[2]["transform_matrix"])[:3, 3], [0.1, 0.0, 0.3], atol=1e-6)
+
+
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        ({"version": 2, "keyframes": []}, "version"),
+        ({"version": 1, "keyframes": [{"time": 0, "position": [0, 0, 0], "direction": [0, 0, 1]}]}, "at least 2"),
+        ({"version": 1, "keyframes": [{"time": 0, "position": [0, 0], "direction": [0, 0, 1]},
+                                      {"time": 1, "position": [0, 0, 1], "direction": [0, 0, 1]}]}, r"keyframes\[0\].position"),
+        ({"version": 1, "keyframes": [{"time": 0, "position": [0, 0, 0], "direction": [0, 0, 1]},
+                                      {"time": 0, "position": [0, 0, 1], "direction": [0, 0, 1]}]}, r"keyframes\[1\].time"),
+        ({"version": 1, "keyframes": [{"time": 0, "position": [0, 0, 0]},
+                                      {"time": 1, "position": [0, 0, 1], "direction": [0, 0, 1]}]}, r"keyframes\[0\]: give exactly one"),
+        ({"version": 1, "keyframes": [{"time": 0, "position": [0, 0, 0], "direction": [0, 0, 1], "zoom": 2},
+                                      {"time": 1, "position": [0, 0, 1], "direction": [0, 0, 1]}]}, "unknown field"),
+        ({"version": 1, "keyframes": [{"time": 0, "position": [0, 0, 0], "direction": [0, 0, 1], "fov": 500},
+                                      {"time": 1, "position": [0, 0, 1], "direction": [0, 0, 1]}]}, r"keyframes\[0\].fov"),
+    ],
+)
+def test_keyframe_errors_point_to_the_field(tmp_path, tiny_weights, capsys, content, message):
+    keys = tmp_path / "keys.json"
+    keys.write_text(json.dumps(content))
+    out = tmp_path / "x.mp4"
+    assert main(base_args(tiny_weights, "--example", "--path", str(keys), "-o", str(out))) == 1
+    err = capsys.readouterr().err
+    assert "keys.json" in err
+    import re
+
+    assert re.search(message, err), err
+    assert not out.exists()
+
+
+def test_bad_inputs_each_give_one_line_and_no_output(tmp_path, tiny_weights, capsys):
+    empty = tmp_path / "empty.jpg"
+    empty.write_bytes(b"")
+    truncated = tmp_path / "truncated.jpg"
+    truncated.write_bytes(b"\xff\xd8\xff\xe0\x00\x10JFIF\x00")
+    text = tmp_path / "notes.png"
+    text.write_text("not an image")
+    big = tmp_path / "big.png"
+    Image.new("RGB", (400, 300)).save(big)
+    cases = [
+        ([str(tmp_path / "missing.jpg")], "no such file"),
+        ([str(empty)], "empty file"),
+        ([str(truncated)], "not"),
+        ([str(text)], "not a supported image"),
+        ([str(big), "--max-pixels", "1000"], "raise it with --max-pixels"),
+    ]
+    for args, message in cases:
+        out = tmp_path / "out.mp4"
+        assert main(base_args(tiny_weights, *args, "-o", str(out))) == 1, args
+        err = capsys.readouterr().err.strip().splitlines()
+        assert len(err) == 1 and message in err[0] and "Traceback" not in err[0], err
+        assert not out.exists()
+
+
+def test_usage_errors(tmp_path, tiny_weights, capsys):
+    for args, message in [
+        (["--frames", "0"], ">= 1"),
+        (["--path", "zigzag"], "--path must be"),
+        (["-o", str(tmp_path / "x.avi")], "unsupported output"),
+        (["--depth", "zoe", str(tmp_path)], ""),
+    ]:
+        code = main(base_args(tiny_weights, "--example", *args) if "--depth" not in args else base_args(tiny_weights, *args))
+        assert code in (1, 2), args
+        assert message in capsys.readouterr().err
+
+
+def test_batch_continues_after_a_failure_and_summarises(tmp_path, tiny_weights, photo, capsys):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "a.jpg").write_bytes(photo.read_bytes())
+    (folder / "b.jpg").write_bytes(b"")
+    (folder / "c.jpg").write_bytes(photo.read_bytes())
+    out = tmp_path / "out"
+    summary = tmp_path / "summary.json"
+    code = main(base_args(tiny_weights, str(folder), "--frames", "3", "--output-dir", str(out), "--format", "gif",
+                          "--depth-weights", str(tiny_weights / "depth_sky"), "--summary", str(summary)))
+    assert code == 1
+    printed = capsys.readouterr().out
+    assert "summary: 2 written, 1 failed" in printed and "b: " in printed
+    assert sorted(p.name for p in out.iterdir()) == ["a.gif", "c.gif"]
+    with Image.open(out / "a.gif") as gif:
+        assert gif.n_frames == 3 and gif.size == (64, 48)
+    assert len(json.loads(summary.read_text())["failures"]) == 1
+
+
+def test_refuses_to_overwrite(tmp_path, tiny_weights, capsys):
+    out = tmp_path / "keep.mp4"
+    out.write_bytes(b"precious")
+    assert main(base_args(tiny_weights, "--example", "--frames", "2", "-o", str(out))) == 1
+    assert "--overwrite" in capsys.readouterr().err
+    assert out.read_bytes() == b"precious"
+    assert main(base_args(tiny_weights, "--example", "--frames", "2", "-o", str(out), "--overwrite")) == 0
+    assert len(read_video(out)) == 2
+
+
+def test_same_seed_same_frames(tmp_path, tiny_weights):
+    for name, seed in (("a", "3"), ("b", "3"), ("c", "4")):
+        assert main(base_args(tiny_weights, "--example", "--frames", "3", "--seed", seed, "-o", str(tmp_path / name))) == 0
+    a, b, c = ([np.asarray(Image.open(tmp_path / n / "00002.png")) for n in "abc"])
+    assert np.array_equal(a, b)
+    assert not np.array_equal(a, c)
+
+
+def test_an_interrupted_run_leaves_no_file(tmp_path, tiny_weights, monkeypatch, capsys):
+    from infinite_nature.generate import flight
+
+    calls = {"n": 0}
+    original = flight.Flight.advance
+
+    def interrupt(self):
+        calls["n"] += 1
+        if calls["n"] == 3:
+            raise KeyboardInterrupt
+        return original(self)
+
+    monkeypatch.setattr(flight.Flight, "advance", interrupt)
+    out = tmp_path / "cut.mp4"
+    assert main(base_args(tiny_weights, "--example", "--frames", "10", "-o", str(out))) == 130
+    assert not out.exists() and not list(tmp_path.iterdir())
+
+
+def test_missing_weights_say_how_to_get_them(tmp_path, capsys, monkeypatch):
+    import infinite_nature.models.pretrained as pretrained
+
+    monkeypatch.setattr(pretrained, "WEIGHTS_ROOT", tmp_path / "none")
+    assert main(["generate", "--example", "--quiet", "-o", str(tmp_path / "x.mp4")]) == 1
+    assert "no shipped 'default' weights" in capsys.readouterr().err

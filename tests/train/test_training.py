@@ -1,0 +1,129 @@
+"""Training recipes end to end on tiny data: setup checks, overfitting, exact resume, bad data."""
+
+import csv
+import dataclasses
+
+import pytest
+import torch
+from PIL import Image
+
+from infinite_nature.cli import main
+from infinite_nature.models import load_checkpoint
+from infinite_nature.train.configs import DepthTrainConfig, RefinerTrainConfig, SkyTrainConfig
+from infinite_nature.train.runner import train
+
+TINY = dict(batch_size=2, resolution=32, progress=False, log_every=1, sample_every=1000, checkpoint_every=1000,
+            validate_every=1000)
+
+
+@pytest.mark.parametrize(
+    "recipe, config_class, network",
+    [("depth", DepthTrainConfig, "depth_sky"), ("refiner", RefinerTrainConfig, "refiner"), ("sky", SkyTrainConfig, "sky_generator")],
+)
+def test_fast_dev_run_exports_a_loadable_network(tiny_worlds, tmp_path, recipe, config_class, network):
+    config = config_class(worlds=str(tiny_worlds), out=str(tmp_path), fast_dev_run=True, **TINY)
+    weights, record = train(recipe, config)
+    assert weights.exists() and record.exists()
+    model = load_checkpoint(weights, network=network)
+    assert not model.training
+
+
+def _losses(folder, key):
+    rows = list(csv.DictReader(open(next(folder.glob("logs/version_*/metrics.csv")))))
+    return [float(r[key]) for r in rows if r.get(key)]
+
+
+def test_depth_overfits_a_single_view(tmp_path, tiny_worlds):
+    one = tmp_path / "one"
+    one.mkdir()
+    for path in tiny_worlds.glob("world_0000200*"):
+        (one / path.name).write_bytes(path.read_bytes())
+    config = DepthTrainConfig(worlds=str(one), out=str(tmp_path / "run"), max_steps=120, learning_rate=3e-3, **TINY)
+    train("depth", config)
+    losses = _losses(tmp_path / "run", "train/loss")
+    first, last = sum(losses[:10]) / 10, sum(losses[-10:]) / 10
+    assert last < first / 2, (first, last)  # stated factor: the loss at least halves
+
+
+def test_resume_continues_the_step_count_and_reproduces_the_losses(tiny_worlds, tmp_path):
+    base = RefinerTrainConfig(worlds=str(tiny_worlds), adversarial_start=1, **(TINY | {"checkpoint_every": 2}))
+    train("refiner", dataclasses.replace(base, out=str(tmp_path / "straight"), max_steps=4))
+    train("refiner", dataclasses.replace(base, out=str(tmp_path / "first"), max_steps=2))
+    resumed = dataclasses.replace(
+        base, out=str(tmp_path / "second"), max_steps=4, resume=str(tmp_path / "first" / "checkpoints" / "last.ckpt")
+    )
+    _, record = train("refiner", resumed)
+    assert '"steps": 4' in record.read_text()
+    straight = _losses(tmp_path / "straight", "train/g_loss")
+    after = _losses(tmp_path / "second", "train/g_loss")
+    assert len(straight) == 4 and len(after) == 2
+    torch.testing.assert_close(torch.tensor(after), torch.tensor(straight[2:]), rtol=1e-5, atol=1e-6)
+
+
+def test_bad_data_folders_give_clear_errors(tmp_path, capsys):
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    (tmp_path / "text").mkdir()
+    (tmp_path / "text" / "notes.txt").write_text("no photos here")
+    corrupt = tmp_path / "corrupt"
+    corrupt.mkdir()
+    (corrupt / "a.jpg").write_bytes(b"")
+    (corrupt / "b.png").write_bytes(b"garbage")
+    for folder, message in [
+        (tmp_path / "missing", "no such folder"),
+        (empty, "no photos"),
+        (tmp_path / "text", "no photos"),
+        (corrupt, "all 2 files"),
+    ]:
+        assert main(["train", "depth", "--data", str(folder), "--out", str(tmp_path / "o"), "--no-progress"]) == 1
+        err = capsys.readouterr().err
+        assert message in err and "Traceback" not in err, err
+
+
+def test_unreadable_photos_are_skipped_not_fatal(tmp_path, tiny_worlds, caplog):
+    mixed = tmp_path / "mixed"
+    mixed.mkdir()
+    for path in tiny_worlds.glob("world_000020[01]*"):
+        (mixed / path.name).write_bytes(path.read_bytes())
+    (mixed / "broken.jpg").write_bytes(b"\xff\xd8 truncated")
+    from infinite_nature.train.data import prepare_collection
+
+    samples = prepare_collection(mixed, progress=False)
+    assert len(samples) == 2
+    assert "unreadable" in caplog.text
+
+
+def test_photo_folders_get_cached_depth_from_a_backend(tmp_path, tiny_worlds):
+    photos = tmp_path / "photos"
+    photos.mkdir()
+    for index, path in enumerate(sorted(tiny_worlds.glob("*.jpg"))[:2]):
+        Image.open(path).save(photos / f"photo{index}.png")
+    import numpy as np
+
+    np.save(tmp_path / "map.npy", np.linspace(0.1, 1.0, 48 * 48).reshape(48, 48))
+    from infinite_nature.train.data import CACHE_FOLDER, load_sample, prepare_collection
+
+    spec = f"file:{tmp_path / 'map.npy'}"
+    samples = prepare_collection(photos, depth=spec, progress=False)
+    cached = list((photos / CACHE_FOLDER).rglob("*.npz"))
+    assert len(samples) == 2 and len(cached) == 2
+    before = [p.stat().st_mtime_ns for p in cached]
+    prepare_collection(photos, depth=spec, progress=False)  # second run reuses the cache
+    assert [p.stat().st_mtime_ns for p in cached] == before
+    sample = load_sample(samples[0])
+    assert sample["disparity"].shape == (1, 48, 48) and sample["rgb"].shape == (3, 48, 48)
+
+
+def test_cli_flags_override_the_yaml_recipe(tmp_path, tiny_worlds, capsys):
+    recipe = tmp_path / "recipe.yaml"
+    recipe.write_text("max_steps: 500\nresolution: 32\nbatch_size: 2\nsample_every: 1000\n")
+    out = tmp_path / "out"
+    args = ["train", "sky", "--config", str(recipe), "--worlds", str(tiny_worlds), "--out", str(out), "--max-steps", "1",
+            "--no-progress", "--validate-every", "1000", "--checkpoint-every", "1000"]
+    assert main(args) == 0
+    assert "exported" in capsys.readouterr().out
+    assert '"steps": 1' in (out / "export" / "sky_generator.json").read_text()
+    recipe.write_text("max_stepz: 5\n")
+    assert main(["train", "sky", "--config", str(recipe), "--worlds", str(tiny_worlds)]) == 2
+    assert "unknown field(s) max_stepz" in capsys.readouterr().err
+    assert main(["train", "sky", "--worlds", str(tiny_worlds), "--data", str(tiny_worlds)]) == 2
