@@ -7,6 +7,7 @@ import json
 from collections.abc import Callable
 
 from infinite_nature.atomic import write_text_atomic
+from infinite_nature.bench.generate import GenerateBenchConfig, format_generate_report, run_generate_bench
 from infinite_nature.bench.machine import describe_machine
 from infinite_nature.bench.models import ModelsBenchConfig, format_models_table, run_models_bench
 from infinite_nature.bench.render import RenderBenchConfig, format_render_table, run_render_bench
@@ -25,6 +26,14 @@ def _report(args: argparse.Namespace, name: str, machine: dict, config: object, 
     return 0
 
 
+def _announce(title: str, device, detail: str) -> dict:
+    """Describe the machine, print the benchmark's header line, and return the description."""
+    machine = describe_machine(device)
+    print(f"{title} on {machine['device']} ({machine.get('gpu', machine['processor'])}, "
+          f"{machine['torch_threads']} torch threads), {detail}")
+    return machine
+
+
 def _run_render(args: argparse.Namespace) -> int:
     config = from_namespace(RenderBenchConfig, args)
     if config.repeats < 1:
@@ -32,9 +41,7 @@ def _run_render(args: argparse.Namespace) -> int:
     if any(size < 8 for size in config.sizes):
         raise UsageError("--sizes must be at least 8 pixels")
     device = resolve_device(args.device)
-    machine = describe_machine(device)
-    print(f"renderer benchmark on {machine['device']} ({machine.get('gpu', machine['processor'])}, "
-          f"{machine['torch_threads']} torch threads), mode={config.mode}, median of {config.repeats}")
+    machine = _announce("renderer benchmark", device, f"mode={config.mode}, median of {config.repeats}")
     rows = run_render_bench(config, device)
     return _report(args, "render", machine, config, rows, format_render_table(rows))
 
@@ -43,9 +50,7 @@ def _run_world(args: argparse.Namespace) -> int:
     config = from_namespace(WorldBenchConfig, args)
     if any(size < 8 for size in config.sizes) or any(seed < 0 for seed in config.seeds):
         raise UsageError("--sizes must be at least 8 pixels and --seeds non-negative")
-    machine = describe_machine(resolve_device("cpu"))
-    print(f"procedural world benchmark on the CPU ({machine['torch_threads']} torch threads), "
-          f"median over {len(config.seeds)} worlds")
+    machine = _announce("procedural world benchmark", resolve_device("cpu"), f"median over {len(config.seeds)} worlds")
     rows = run_world_bench(config)
     return _report(args, "world", machine, config, rows, format_world_table(rows))
 
@@ -55,11 +60,19 @@ def _run_models(args: argparse.Namespace) -> int:
     if config.repeats < 1 or config.size < 32:
         raise UsageError("--repeats must be at least 1 and --size at least 32")
     device = resolve_device(args.device)
-    machine = describe_machine(device)
-    print(f"network benchmark on {machine['device']} ({machine.get('gpu', machine['processor'])}, "
-          f"{machine['torch_threads']} torch threads), {config.size}x{config.size}, batch 1, inference")
+    machine = _announce("network benchmark", device, f"{config.size}x{config.size}, batch 1, inference")
     rows = run_models_bench(config, device)
     return _report(args, "models", machine, config, rows, format_models_table(rows))
+
+
+def _run_generate(args: argparse.Namespace) -> int:
+    config = from_namespace(GenerateBenchConfig, args)
+    if config.frames < 2 or config.size < 32 or config.starts < 0 or config.start_frames < 1:
+        raise UsageError("--frames must be >= 2, --size >= 32, --starts >= 0, --start-frames >= 1")
+    device = resolve_device(args.device)
+    machine = _announce("generation benchmark", device, f"{config.size}x{config.size}, {config.frames} frames")
+    report = run_generate_bench(config, device)
+    return _report(args, "generate", machine, config, [report], format_generate_report(report))
 
 
 def _add_target(
@@ -83,6 +96,10 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     _add_target(
         targets, "models", "Inference ms, parameters, FLOPs and weight size of each network.",
         ModelsBenchConfig, _run_models, device=True,
+    )
+    _add_target(
+        targets, "generate", "Frames per second, memory over a long flight, and auto-pilot stability on world starts.",
+        GenerateBenchConfig, _run_generate, device=True,
     )
     _add_target(
         targets, "world", "Seconds per procedural world view (CPU), with a cold and a warm height cache.",

@@ -8,7 +8,6 @@ from infinite_nature.errors import InfiniteNatureError
 
 PENDING = {
     "demo": ("interactive flight in the browser", "issue #7"),
-    "eval": ("quality and drift evaluation against ground truth and baselines", "issue #8"),
 }
 
 

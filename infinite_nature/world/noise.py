@@ -68,8 +68,13 @@ def fbm(
     for octave in range(_octaves(wavelength, octaves, min_wavelength)):
         total = total + amplitude * value_noise(px, pz, seed + 1013 * octave)
         amplitude *= gain
-        px, pz = 2.0 * (_ROTATION_COS * px - _ROTATION_SIN * pz) + 17.3, 2.0 * (_ROTATION_SIN * px + _ROTATION_COS * pz)
+        px, pz = _next_octave(px, pz, 17.3)
     return total / _norm(octaves, gain)
+
+
+def _next_octave(px: torch.Tensor, pz: torch.Tensor, shift: float) -> tuple[torch.Tensor, torch.Tensor]:
+    """Coordinates of the next octave: rotated, doubled in frequency, shifted."""
+    return 2.0 * (_ROTATION_COS * px - _ROTATION_SIN * pz) + shift, 2.0 * (_ROTATION_SIN * px + _ROTATION_COS * pz)
 
 
 def _norm(octaves: int, gain: float) -> float:
@@ -97,5 +102,5 @@ def ridged(
         weight = (signal * 1.5).clamp(0.0, 1.0)
         total = total + amplitude * signal
         amplitude *= gain
-        px, pz = 2.0 * (_ROTATION_COS * px - _ROTATION_SIN * pz) + 5.1, 2.0 * (_ROTATION_SIN * px + _ROTATION_COS * pz)
+        px, pz = _next_octave(px, pz, 5.1)
     return total / _norm(octaves, gain)

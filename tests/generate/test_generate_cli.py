@@ -3,6 +3,7 @@
 import json
 
 import imageio_ffmpeg
+import torch
 import numpy as np
 import pytest
 from PIL import Image
@@ -192,3 +193,15 @@ def test_missing_weights_say_how_to_get_them(tmp_path, capsys, monkeypatch):
     monkeypatch.setattr(pretrained, "WEIGHTS_ROOT", tmp_path / "none")
     assert main(["generate", "--example", "--quiet", "-o", str(tmp_path / "x.mp4")]) == 1
     assert "no shipped 'default' weights" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_a_long_flight_stays_finite_with_flat_memory(tiny_weights, tmp_path):
+    from infinite_nature.bench.generate import GenerateBenchConfig, run_generate_bench
+
+    report = run_generate_bench(
+        GenerateBenchConfig(size=64, frames=1000, starts=3, start_frames=200, weights=str(tiny_weights)), torch.device("cpu")
+    )
+    assert report["nonfinite_events"] == 0
+    assert report["rss_growth_mb"] < 100
+    assert report["flights_under_ground"] == 0

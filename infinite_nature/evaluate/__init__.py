@@ -1,0 +1,1 @@
+"""Measuring quality the same way every time: metrics, held-out worlds, baselines."""

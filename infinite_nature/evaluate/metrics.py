@@ -1,0 +1,38 @@
+"""Image and depth metrics used by the evaluation and the model card."""
+
+from __future__ import annotations
+
+import torch
+from kornia.filters import laplacian
+from kornia.metrics import ssim as kornia_ssim
+
+from infinite_nature.disparity import DISPARITY_MAX, DISPARITY_MIN
+
+
+def psnr(prediction: torch.Tensor, target: torch.Tensor, mask: torch.Tensor | None = None) -> torch.Tensor:
+    """Peak signal-to-noise ratio (dB) per image of [0, 1] images ``[B, C, H, W]`` (over ``mask``)."""
+    error = (prediction - target).square()
+    if mask is None:
+        mse = error.mean(dim=(1, 2, 3))
+    else:
+        m = mask.expand_as(error).float()
+        mse = (error * m).sum(dim=(1, 2, 3)) / m.sum(dim=(1, 2, 3)).clamp_min(1.0)
+    return 10.0 * torch.log10(1.0 / mse.clamp_min(1e-10))
+
+
+def ssim(prediction: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+    """Structural similarity per image (11x11 Gaussian window)."""
+    return kornia_ssim(prediction, target, window_size=11).mean(dim=(1, 2, 3))
+
+
+def sharpness(image: torch.Tensor) -> torch.Tensor:
+    """Variance of the Laplacian of the grey image, per image (higher = sharper)."""
+    grey = image.mean(dim=1, keepdim=True)
+    return laplacian(grey, kernel_size=3).var(dim=(1, 2, 3))
+
+
+def disparity_abs_rel(prediction: torch.Tensor, target: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+    """Mean |d_pred - d_true| / d_true over ``mask`` (both normalised disparity), per image."""
+    p, t = prediction.clamp(DISPARITY_MIN, DISPARITY_MAX), target.clamp(DISPARITY_MIN, DISPARITY_MAX)
+    m = mask.float()
+    return (((p - t).abs() / t) * m).sum(dim=(1, 2, 3)) / m.sum(dim=(1, 2, 3)).clamp_min(1.0)

@@ -1,0 +1,40 @@
+"""Metric functions against hand-computed values."""
+
+import math
+
+import pytest
+import torch
+
+from infinite_nature.evaluate.metrics import disparity_abs_rel, psnr, sharpness, ssim
+
+
+def test_psnr_of_known_noise():
+    target = torch.full((1, 3, 8, 8), 0.5)
+    noisy = target + 0.1  # MSE 0.01 -> 20 dB
+    assert psnr(noisy, target).item() == pytest.approx(20.0, abs=1e-4)
+    mask = torch.zeros(1, 1, 8, 8, dtype=torch.bool)
+    mask[..., :4, :] = True
+    half = target.clone()
+    half[..., 4:, :] += 0.5  # only outside the mask
+    assert psnr(half, target, mask).item() > 90
+
+
+def test_ssim_of_identical_images_is_one():
+    image = torch.rand(2, 3, 32, 32)
+    torch.testing.assert_close(ssim(image, image), torch.ones(2), atol=1e-4, rtol=0)
+    assert ssim(image, torch.rand(2, 3, 32, 32)).max() < 0.5
+
+
+def test_sharpness_of_flat_and_checkerboard():
+    assert sharpness(torch.full((1, 3, 16, 16), 0.3)).item() == pytest.approx(0.0, abs=1e-10)
+    checker = ((torch.arange(16)[:, None] + torch.arange(16)[None]) % 2).float().expand(1, 3, 16, 16)
+    # normalised 3x3 Laplacian: (4 diagonal - 8 centre) / 16 = -0.25 or +0.25 everywhere -> variance 1/16
+    assert sharpness(checker).item() == pytest.approx(0.0625 * 256 / 255, rel=1e-4)  # unbiased variance
+
+
+def test_disparity_abs_rel():
+    target = torch.full((1, 1, 4, 4), 0.5)
+    prediction = torch.full((1, 1, 4, 4), 0.55)
+    mask = torch.ones_like(target, dtype=torch.bool)
+    assert disparity_abs_rel(prediction, target, mask).item() == pytest.approx(0.1)
+    assert math.isclose(disparity_abs_rel(target, target, mask).item(), 0.0)
