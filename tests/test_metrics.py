@@ -38,3 +38,18 @@ def test_disparity_abs_rel():
     mask = torch.ones_like(target, dtype=torch.bool)
     assert disparity_abs_rel(prediction, target, mask).item() == pytest.approx(0.1)
     assert math.isclose(disparity_abs_rel(target, target, mask).item(), 0.0)
+
+
+def test_flicker_of_a_static_scene_is_zero_and_grows_with_change():
+    from infinite_nature.evaluate.metrics import colour_drift, temporal_flicker
+    from infinite_nature.geometry import intrinsics_from_fov
+
+    image = torch.rand(1, 3, 16, 16)
+    disparity = torch.full((1, 1, 16, 16), 0.3)
+    k = intrinsics_from_fov(60.0, 16, 16)
+    identity = torch.eye(4)[None]
+    assert temporal_flicker(image, disparity, image, k, identity).item() == pytest.approx(0.0, abs=1e-6)
+    assert temporal_flicker(image, disparity, (image + 0.1).clamp(0, 1), k, identity).item() > 0.05
+    mean, std = colour_drift(image, image)
+    assert mean.item() == pytest.approx(0.0, abs=1e-4) and std.item() == pytest.approx(0.0, abs=1e-4)
+    assert colour_drift(image * 0.5, image)[0].item() > 5

@@ -1,8 +1,9 @@
-"""``infinite-nature eval``: quality against ground truth on held-out procedural worlds.
+"""``infinite-nature eval``: how good, how fast it degrades, measured the same way every time.
 
-Built so far: short-range quality (ours vs warp-only vs warp + Telea inpainting along true
-trajectories) and depth + sky quality. Long-range drift, FID/KID, plots and contact
-sheets are tracked in issue #8.
+Short range against ground truth (ours vs warp-only vs warp + Telea inpainting along true
+trajectories of held-out procedural worlds), long range without ground truth (auto-pilot
+flights: sharpness, colour drift, sky fraction, flicker, NaN/inf, recoveries), depth + sky
+quality, and FID/KID by step range when Inception weights are given locally.
 """
 
 from __future__ import annotations
@@ -16,48 +17,110 @@ from infinite_nature.cli.arguments import positive_int
 from infinite_nature.device import resolve_device
 
 
+def _mean(values: list[float]) -> float:
+    return sum(values) / max(len(values), 1)
+
+
 def _run(args: argparse.Namespace) -> int:
+    import torch
+
     from infinite_nature.depth.builtin import load_depth_sky
     from infinite_nature.evaluate.depth import evaluate_depth
+    from infinite_nature.evaluate.figures import contact_sheet, plot_series
+    from infinite_nature.evaluate.long_range import LongRangeConfig, evaluate_long_range
     from infinite_nature.evaluate.report import psnr_gain, sharpness_ratio, short_range_table
     from infinite_nature.evaluate.short_range import HELD_OUT_SEEDS, ShortRangeConfig, evaluate_short_range
+    from infinite_nature.generate.inputs import expand_inputs, load_photo
+    from infinite_nature.generate.run import GenerateOptions, prepare_first_frame
     from infinite_nature.generate.weights import load_flight_networks
 
     device = resolve_device("cpu")
-    count = 3 if args.quick else args.worlds
-    seeds = HELD_OUT_SEEDS[:count]
-    steps = (1, 2, 5) if args.quick else (1, 2, 5, 10, 20)
-    size = 64 if args.quick else args.size
-    networks = load_flight_networks(args.weights, device)
-    short = evaluate_short_range(ShortRangeConfig(seeds=seeds, size=size, steps=steps), networks)
-    report: dict[str, object] = {"held_out_seeds": list(seeds), "size": size, "short_range": short}
-    early = [s for s in steps if s <= 5]
-    report["psnr_gain_over_telea_steps_1_5_db"] = psnr_gain(short, early)
-    report["sharpness_ratio_steps_1_5"] = sharpness_ratio(short, "ours", early)
-    depth_net = load_depth_sky(networks.depth_weights, device)
-    report["depth"] = evaluate_depth(depth_net, HELD_OUT_SEEDS[: max(count, 3) * 2], size)
-    table = short_range_table(short)
-    print(table)
-    print(f"PSNR gain over warp + Telea (steps 1-5): {report['psnr_gain_over_telea_steps_1_5_db']:+.2f} dB; "
-          f"sharpness / truth: {report['sharpness_ratio_steps_1_5']:.2f}; depth AbsRel {report['depth']['abs_rel']:.3f}, "
-          f"sky IoU {report['depth']['sky_iou']:.3f}")
     out = Path(args.out)
+    quick = args.quick
+    size = 64 if quick else args.size
+    networks = load_flight_networks(args.weights, device)
+    inception = None
+    if args.inception_weights:  # checked before any long work
+        from infinite_nature.evaluate.realism import InceptionFeatures
+
+        inception = InceptionFeatures(args.inception_weights)
+    report: dict[str, object] = {"weights": args.weights, "size": size, "quick": quick}
+
+    short_config = ShortRangeConfig(seeds=HELD_OUT_SEEDS[: 3 if quick else args.worlds], size=size,
+                                    steps=(1, 2, 5) if quick else (1, 2, 5, 10, 20))
+    short = evaluate_short_range(short_config, networks)
+    early = [s for s in short_config.steps if s <= 5]
+    report |= {"held_out_seeds": list(short_config.seeds), "short_range": short,
+               "psnr_gain_over_telea_steps_1_5_db": psnr_gain(short, early),
+               "sharpness_ratio_steps_1_5": sharpness_ratio(short, "ours", early)}
+    report["depth"] = evaluate_depth(load_depth_sky(networks.depth_weights, device), HELD_OUT_SEEDS[: 6 if quick else 40], size)
+
+    photos = []
+    if args.photos:
+        options = GenerateOptions(depth=args.depth)
+        for path in expand_inputs([args.photos]):
+            photos.append(prepare_first_frame(load_photo(path, size), options, networks, device))
+    long_config = LongRangeConfig(seeds=HELD_OUT_SEEDS[50 : 51 if quick else 50 + args.flights],
+                                  steps=30 if quick else args.steps, size=size, sheet_every=10 if quick else 50)
+    records = evaluate_long_range(long_config, networks, photos)
+    report["long_range"] = {
+        r.name: {"recoveries": r.recoveries, "nonfinite_total": sum(r.series["nonfinite"]),
+                 "final": {k: v[-1] for k, v in r.series.items()},
+                 "mean": {k: _mean(v) for k, v in r.series.items()}, "series": r.series}
+        for r in records
+    }
+    figures = plot_series(records, out / "plots")
+    for record in records:
+        contact_sheet(record, out / "sheets" / f"{record.name}.jpg")
+
+    if inception is not None:
+        from infinite_nature.evaluate.realism import fid_kid_by_range
+        from infinite_nature.world import World
+
+        real_seeds = HELD_OUT_SEEDS[60 : 64 if quick else 90]
+        real = torch.cat([World(s).render(World(s).sample_camera(size, size)).rgb for s in real_seeds])
+        generated: dict[int, list] = {}
+        for record in records:
+            for step, frame in record.early.items():
+                generated.setdefault(step, []).append(torch.from_numpy(frame).permute(2, 0, 1)[None].float() / 255)
+        report["realism"] = fid_kid_by_range(real, {k: torch.cat(v) for k, v in generated.items()}, inception)
+    else:
+        report["realism"] = "skipped: FID/KID need Inception-v3 weights; pass --inception-weights PATH (nothing is downloaded)"
+        print(f"realism: {report['realism']}")
+
+    table = short_range_table(short)
+    long_lines = ["| flight | recoveries | NaN/inf | final sharpness | final Lab drift | mean flicker | final sky |",
+                  "|---|---|---|---|---|---|---|"]
+    for name, item in report["long_range"].items():
+        f, m = item["final"], item["mean"]
+        long_lines.append(f"| {name} | {item['recoveries']} | {item['nonfinite_total']:.0f} | {f['sharpness']:.4f} | "
+                          f"{f['drift_lab_mean']:.2f} | {m['flicker']:.4f} | {f['sky_fraction']:.2f} |")
+    summary = (f"PSNR gain over warp + Telea (steps 1-5): {report['psnr_gain_over_telea_steps_1_5_db']:+.2f} dB; "
+               f"sharpness / truth: {report['sharpness_ratio_steps_1_5']:.2f}; depth AbsRel {report['depth']['abs_rel']:.3f}, "
+               f"sky IoU {report['depth']['sky_iou']:.3f}")
+    markdown = "\n".join([table, "", summary, "", *long_lines, ""])
+    print(markdown)
     write_text_atomic(out / "report.json", json.dumps(report, indent=2))
-    write_text_atomic(out / "report.md", table + "\n")
-    print(f"wrote {out / 'report.json'} and {out / 'report.md'}")
+    write_text_atomic(out / "report.md", markdown)
+    print(f"wrote {out / 'report.json'}, {out / 'report.md'}, {len(figures)} plots and {len(records)} contact sheets")
     return 0
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "eval",
-        help="quality against ground truth on held-out procedural worlds",
-        description="Short-range quality (ours vs warp vs warp + Telea) along true trajectories of held-out "
-        "procedural worlds, and depth + sky quality. Long-range drift and FID/KID are not built yet (issue #8).",
+        help="quality against ground truth and drift over long flights",
+        description="Evaluate on held-out procedural worlds (seeds 5000-5099, never used for training): short-range "
+        "quality vs baselines, long-range drift, depth + sky, and FID/KID when Inception weights are given.",
     )
     parser.add_argument("--weights", default="default", help="weight set name or folder (default: default)")
-    parser.add_argument("--worlds", type=positive_int, default=20, help="held-out worlds (default: 20)")
+    parser.add_argument("--worlds", type=positive_int, default=20, help="short-range held-out worlds (default: 20)")
+    parser.add_argument("--flights", type=positive_int, default=4, help="long-range held-out flights (default: 4)")
+    parser.add_argument("--steps", type=positive_int, default=500, help="steps per long-range flight (default: 500)")
+    parser.add_argument("--photos", help="also fly from every photo in this folder (long range, no ground truth)")
+    parser.add_argument("--depth", default="builtin", help="depth backend for --photos (default: builtin)")
     parser.add_argument("--size", type=positive_int, default=128, help="square frame size (default: 128)")
-    parser.add_argument("--quick", action="store_true", help="3 worlds at 64x64, steps 1, 2, 5 (for tests)")
-    parser.add_argument("--out", default="eval_report", help="folder for report.json and report.md")
+    parser.add_argument("--inception-weights", help="local torchvision Inception-v3 weights (.pth) for FID/KID")
+    parser.add_argument("--quick", action="store_true", help="a tiny run for tests: 3 worlds at 64x64, a 30-step flight")
+    parser.add_argument("--out", default="eval_report", help="folder for report.json, report.md, plots/ and sheets/")
     parser.set_defaults(handler=_run)

@@ -36,3 +36,33 @@ def disparity_abs_rel(prediction: torch.Tensor, target: torch.Tensor, mask: torc
     p, t = prediction.clamp(DISPARITY_MIN, DISPARITY_MAX), target.clamp(DISPARITY_MIN, DISPARITY_MAX)
     m = mask.float()
     return (((p - t).abs() / t) * m).sum(dim=(1, 2, 3)) / m.sum(dim=(1, 2, 3)).clamp_min(1.0)
+
+
+def lab_statistics(image: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Per-image mean and std of each CIELAB channel, ``([B, 3], [B, 3])``."""
+    from kornia.color import rgb_to_lab
+
+    lab = rgb_to_lab(image.clamp(0, 1))
+    return lab.mean(dim=(2, 3)), lab.std(dim=(2, 3))
+
+
+def colour_drift(image: torch.Tensor, reference: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Distance of the Lab mean and of the Lab std from the reference's (per image)."""
+    mean, std = lab_statistics(image)
+    ref_mean, ref_std = lab_statistics(reference)
+    return (mean - ref_mean).norm(dim=1), (std - ref_std).norm(dim=1)
+
+
+def temporal_flicker(
+    previous: torch.Tensor,  # [B, 3, H, W]
+    previous_disparity: torch.Tensor,  # [B, 1, H, W]
+    current: torch.Tensor,  # [B, 3, H, W]
+    intrinsics: torch.Tensor,  # [B, 3, 3]
+    transform: torch.Tensor,  # [B, 4, 4] previous camera -> current camera
+) -> torch.Tensor:
+    """Mean absolute difference between a frame and the previous frame warped into it (valid pixels)."""
+    from infinite_nature.render import splat
+
+    warped = splat(previous, previous_disparity.clamp_min(DISPARITY_MIN), intrinsics, transform)
+    mask = warped.valid.expand_as(current).float()
+    return ((warped.features - current).abs() * mask).sum(dim=(1, 2, 3)) / mask.sum(dim=(1, 2, 3)).clamp_min(1.0)

@@ -19,6 +19,7 @@ from infinite_nature.disparity import DISPARITY_MAX, DISPARITY_MIN
 from infinite_nature.models.layers import ConvBlock, ModulatedConv2d, mlp, pad_to_multiple
 
 IN_CHANNELS = 5  # RGB, disparity, validity mask
+KEEP_BIAS = 4.0  # logit that makes the blend weight start near the validity mask
 
 
 @dataclass
@@ -84,7 +85,7 @@ class RefinerNet(nn.Module):
         )
         head = self.config.head_channels
         self.head = nn.Sequential(
-            nn.Conv2d(c[0] + IN_CHANNELS, head, 3, padding=1), nn.LeakyReLU(0.2, inplace=True), nn.Conv2d(head, 4, 3, padding=1)
+            nn.Conv2d(c[0] + IN_CHANNELS, head, 3, padding=1), nn.LeakyReLU(0.2, inplace=True), nn.Conv2d(head, 5, 3, padding=1)
         )
 
     def encode_style(self, rgb: torch.Tensor) -> torch.Tensor:
@@ -123,6 +124,9 @@ class RefinerNet(nn.Module):
             x = block(torch.cat([x, skip], dim=1), w)
         x = F.interpolate(x, scale_factor=2.0, mode="bilinear", align_corners=False)[..., :height, :width]
         out = self.head(torch.cat([x, inputs], dim=1))
-        rgb_out = (torch.tanh(out[:, :3]) + 1) / 2
-        disparity_out = DISPARITY_MIN + (DISPARITY_MAX - DISPARITY_MIN) * torch.sigmoid(out[:, 3:])
+        synthesised_rgb = (torch.tanh(out[:, :3]) + 1) / 2
+        synthesised_disparity = DISPARITY_MIN + (DISPARITY_MAX - DISPARITY_MIN) * torch.sigmoid(out[:, 3:4])
+        keep = torch.sigmoid(out[:, 4:5] + KEEP_BIAS * (2 * mask.to(rgb.dtype) - 1))  # ~mask at the start
+        rgb_out = keep * rgb + (1 - keep) * synthesised_rgb
+        disparity_out = keep * disparity.clamp(DISPARITY_MIN, DISPARITY_MAX) + (1 - keep) * synthesised_disparity
         return RefinerOutput(rgb_out, disparity_out)

@@ -21,3 +21,32 @@ def test_quick_eval_writes_reports_with_baselines(tmp_path, tiny_weights, capsys
     assert short["warp"]["1"]["psnr"] > short["warp"]["5"]["psnr"]
     assert 0.0 <= report["depth"]["sky_iou"] <= 1.0
     assert (out / "report.md").read_text().startswith("| method |")
+    flight = report["long_range"]["world5050"]
+    assert len(flight["series"]["flicker"]) == 31 and flight["nonfinite_total"] == 0
+    assert flight["series"]["drift_lab_mean"][0] == 0.0 and flight["series"]["flicker"][0] == 0.0
+    assert sorted(p.name for p in (out / "plots").iterdir()) == sorted(
+        f"{k}.png" for k in ("sharpness", "drift_lab_mean", "drift_lab_std", "sky_fraction", "flicker", "nonfinite"))
+    assert (out / "sheets" / "world5050.jpg").stat().st_size > 0
+    assert report["realism"].startswith("skipped") and "--inception-weights" in printed
+
+
+def test_bad_inception_weights_are_a_clear_error(tmp_path, tiny_weights, capsys):
+    bad = tmp_path / "inception.pth"
+    bad.write_bytes(b"not weights")
+    assert main(["eval", "--quick", "--weights", str(tiny_weights), "--out", str(tmp_path / "r"),
+                 "--inception-weights", str(bad)]) == 1
+    assert "not torchvision Inception-v3 weights" in capsys.readouterr().err
+
+
+def test_fid_and_kid_with_local_inception_weights(tmp_path, tiny_weights):
+    import torch
+    from torchvision.models import inception_v3
+
+    path = tmp_path / "inception.pth"
+    torch.save(inception_v3(weights=None, aux_logits=True, init_weights=False).state_dict(), path)
+    out = tmp_path / "report"
+    assert main(["eval", "--quick", "--weights", str(tiny_weights), "--out", str(out), "--inception-weights", str(path)]) == 0
+    realism = json.loads((out / "report.json").read_text())["realism"]
+    assert set(realism) == {"1-16", "16-32"}  # the quick flight has 30 steps
+    assert realism["1-16"]["frames"] == 15 and realism["16-32"]["frames"] == 15
+    assert all(item["fid"] >= 0 and 0 <= abs(item["kid"]) < 10 for item in realism.values())

@@ -1,0 +1,82 @@
+"""Long-range behaviour without ground truth: how flights age over hundreds of steps.
+
+Auto-pilot flights from held-out procedural starts (and from any photo folder) record per
+step: sharpness, colour drift from the first frame (Lab mean and std), sky fraction,
+temporal flicker (a frame against the previous one warped into it), non-finite values;
+per flight: auto-pilot recoveries and frames kept for the contact sheet.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import torch
+
+from infinite_nature.camera import AutoPilot
+from infinite_nature.evaluate.metrics import colour_drift, sharpness, temporal_flicker
+from infinite_nature.evaluate.short_range import HELD_OUT_SEEDS
+from infinite_nature.generate.flight import Flight
+from infinite_nature.geometry.pose import relative_pose
+from infinite_nature.image import tensor_to_image
+from infinite_nature.world import World
+
+REALISM_STEPS = 128
+SERIES = ("sharpness", "drift_lab_mean", "drift_lab_std", "sky_fraction", "flicker", "nonfinite")
+
+
+@dataclass
+class LongRangeConfig:
+    seeds: tuple[int, ...] = field(default=HELD_OUT_SEEDS[50:54])
+    steps: int = 500
+    size: int = 128
+    sheet_every: int = 50
+
+
+@dataclass
+class FlightRecord:
+    name: str
+    series: dict[str, list[float]]
+    recoveries: int
+    sheet: list  # uint8 frames every ``sheet_every`` steps
+    early: dict  # step -> uint8 frame for steps 1..REALISM_STEPS (FID/KID by step range)
+
+
+def fly_and_measure(first_rgb, first_disparity, first_sky, fov, networks, name: str, config: LongRangeConfig) -> FlightRecord:
+    flight = Flight(first_rgb, first_disparity, first_sky, fov, networks.refiner, networks.sky, AutoPilot())
+    series: dict[str, list[float]] = {key: [] for key in SERIES}
+    sheet = []
+    early = {}
+    previous = None
+    for frame in flight:
+        rgb = frame.rgb
+        series["sharpness"].append(float(sharpness(rgb)))
+        mean_drift, std_drift = colour_drift(rgb, first_rgb.to(rgb.device))
+        series["drift_lab_mean"].append(float(mean_drift))
+        series["drift_lab_std"].append(float(std_drift))
+        series["sky_fraction"].append(float(frame.sky.float().mean()))
+        series["nonfinite"].append(float((~torch.isfinite(rgb)).sum() + (~torch.isfinite(frame.disparity)).sum()))
+        if previous is None:
+            series["flicker"].append(0.0)
+        else:
+            transform = relative_pose(previous.pose[None], frame.pose[None]).float().to(rgb.device)
+            series["flicker"].append(float(temporal_flicker(previous.rgb, previous.disparity, rgb, previous.intrinsics[None], transform)))
+        if frame.index % config.sheet_every == 0:
+            sheet.append(tensor_to_image(rgb))
+        if 1 <= frame.index <= REALISM_STEPS:
+            early[frame.index] = tensor_to_image(rgb)
+        previous = frame
+        if frame.index >= config.steps:
+            break
+    return FlightRecord(name, series, flight.controller.recoveries, sheet, early)
+
+
+def evaluate_long_range(config: LongRangeConfig, networks, photos: list | None = None) -> list[FlightRecord]:
+    """One record per held-out world start, then one per photo (``FirstFrame`` with depth)."""
+    records = []
+    for seed in config.seeds:
+        world = World(seed)
+        view = world.render(world.sample_camera(config.size, config.size))
+        records.append(fly_and_measure(view.rgb, view.disparity, view.sky, world.params.fov_degrees, networks, f"world{seed}", config))
+    for first in photos or []:
+        records.append(fly_and_measure(first.rgb, first.disparity, first.sky, first.fov, networks, first.name, config))
+    return records
