@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
-import logging
 from dataclasses import dataclass, field
 
 import torch
@@ -11,8 +9,6 @@ import torch
 from infinite_nature.bench.timing import median_milliseconds
 from infinite_nature.geometry import intrinsics_from_fov
 from infinite_nature.render import resolve_backend, splat
-
-logger = logging.getLogger(__name__)
 
 
 @dataclass
@@ -92,7 +88,3 @@ def format_render_table(rows: list[dict[str, object]]) -> str:
             f" {row.get('forward_backward_speedup_vs_torch', float('nan')):>7.2f}"
         )
     return "\n".join(lines)
-
-
-def config_as_dict(config: RenderBenchConfig) -> dict[str, object]:
-    return dataclasses.asdict(config)

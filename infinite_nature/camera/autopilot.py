@@ -25,7 +25,7 @@ logger = logging.getLogger(__name__)
 
 @dataclass
 class AutoPilotConfig:
-    speed: float = field(default=0.05, metadata={"help": "scene units per frame (the nearest ground sits at about 1.25)"})
+    speed: float = field(default=0.015, metadata={"help": "scene units per frame (the nearest ground sits at about 1.25)"})
     horizon: float = field(default=0.3, metadata={"help": "target share of sky in the view"})
     near_fraction: float = field(default=0.2, metadata={"help": "target share of near ground in the view"})
     look_smoothing: float = field(default=0.05, metadata={"help": "lerp of the look direction per frame"})

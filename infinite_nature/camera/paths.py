@@ -23,7 +23,7 @@ KEYFRAME_VERSION = 1
 class StraightPath(CameraController):
     """Straight ahead along the first frame's view direction, ``speed`` units per frame."""
 
-    def __init__(self, speed: float = 0.05) -> None:
+    def __init__(self, speed: float = 0.015) -> None:
         self.speed = speed
         self.start: torch.Tensor | None = None
 
@@ -38,7 +38,7 @@ class StraightPath(CameraController):
 class OrbitPath(CameraController):
     """A circle around a point ahead of the first camera, always looking at it."""
 
-    def __init__(self, speed: float = 0.05, distance: float = 3.0, radius: float = 0.6) -> None:
+    def __init__(self, speed: float = 0.015, distance: float = 3.0, radius: float = 0.6) -> None:
         self.speed, self.distance, self.radius = speed, distance, radius
         self.start: torch.Tensor | None = None
 

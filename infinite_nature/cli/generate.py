@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import logging
 from pathlib import Path
 
 import torch
@@ -106,7 +105,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--format", choices=FORMATS, default="mp4", help="output format when -o is not given (default: mp4)")
     parser.add_argument("--frames", type=positive_int, default=120, help="frames per video (default: 120)")
     parser.add_argument("--fps", type=positive_float, default=30.0, help="video frame rate (default: 30)")
-    parser.add_argument("--speed", type=positive_float, default=0.05, help="scene units per frame (default: 0.05)")
+    parser.add_argument("--speed", type=positive_float, default=0.015, help="scene units per frame (default: 0.015)")
     parser.add_argument("--path", type=_path_choice, default="autopilot",
                         help="autopilot, straight, orbit, or a keyframe FILE.json (docs/camera_paths.md)")
     parser.add_argument("--meander", type=float, default=0.0, help="auto-pilot sideways wander, e.g. 0.2 (default: 0)")

@@ -5,6 +5,11 @@ disparity scale re-alignment against the rendered visible pixels (log-space leas
 as Infinite Nature does) -> sky composite from the flight's sky dome, rendered with
 rotation only -> frame. The style code and the latents are fixed at the start, so a flight
 is deterministic for a seed (on the CPU) and cannot drift in style.
+
+Each resampling blurs a little, so frames are splatted from an *anchor* frame rather than
+from the previous one, for as long as the anchor still covers ``ANCHOR_MIN_COVERAGE`` of
+the new view; then the latest frame becomes the anchor. Resampling blur then builds up once
+per anchor instead of once per frame.
 """
 
 from __future__ import annotations
@@ -28,6 +33,7 @@ from infinite_nature.render.sky_dome import render_panorama, view_to_panorama
 logger = logging.getLogger(__name__)
 
 SKY_DISPARITY = 0.02  # refined pixels this far away count as sky where the splat knew nothing
+ANCHOR_MIN_COVERAGE = 0.8  # splat from the anchor frame while it still covers this share of the view
 
 
 @dataclass
@@ -68,16 +74,31 @@ class Flight:
         self.disparity = torch.where(sky, DISPARITY_MIN, disparity).to(self.device, torch.float32)
         self.sky = sky.to(self.device)
         self.pose = torch.eye(4, dtype=torch.float64)
+        self.anchor = (self.rgb, self.disparity, self.sky, self.pose, self.intrinsics)
+        self.anchors_made = 1
         self.step = 0
         self.nonfinite_events = 0
         with torch.inference_mode(), self._autocast():
             self.style = refiner.encode_style(self.rgb)
             config = sky_generator.config
             self.dome_settings = (config.pano_height, config.pano_width, config.min_elevation)
-            partial, known = view_to_panorama(
-                self.rgb, self.sky, self.intrinsics, torch.eye(3, device=self.device)[None], *self.dome_settings
-            )
-            self.dome = sky_generator(partial, known, sky_latent).float()
+            identity = torch.eye(3, device=self.device)[None]
+            partial, known = view_to_panorama(self.rgb, self.sky, self.intrinsics, identity, *self.dome_settings)
+            generated = sky_generator(partial, known, sky_latent).float()
+            self.dome = self._sharp_dome(generated, identity)
+
+    def _sharp_dome(self, generated: torch.Tensor, rotation: torch.Tensor) -> torch.Tensor:
+        """The generated dome, with the sky the photo actually shows pasted back at a resolution that
+        matches the photo (feathered), so the observed sky stays as sharp as in the first frame."""
+        height, width, min_elevation = self.dome_settings
+        pixels_per_degree = self.rgb.shape[-1] / float(torch.rad2deg(2 * torch.atan(
+            (self.rgb.shape[-1] / 2) / self.intrinsics[0, 0, 0])))
+        factor = max(1, min(8, round(pixels_per_degree * 360.0 / width)))
+        partial, known = view_to_panorama(self.rgb, self.sky, self.intrinsics, rotation,
+                                          height * factor, width * factor, min_elevation)
+        known = gaussian_blur2d(erosion(known, torch.ones(3, 3, device=known.device)), (7, 7), (2.0, 2.0))
+        upsampled = F.interpolate(generated, scale_factor=factor, mode="bilinear", align_corners=False)
+        return upsampled + (partial - upsampled) * known
 
     def _autocast(self):
         enabled = self.dtype != torch.float32 and self.device.type in ("cuda", "cpu")
@@ -91,6 +112,13 @@ class Flight:
         while True:
             yield self.advance()
 
+    @staticmethod
+    def _splat_from(view: tuple, pose: torch.Tensor, target_k: torch.Tensor):
+        rgb, disparity, sky, source_pose, source_k = view
+        transform = relative_pose(source_pose[None], pose[None]).to(rgb.device, torch.float32)
+        features = torch.cat([rgb, sky.float()], dim=1)
+        return splat(features, disparity, source_k, transform, target_intrinsics=target_k)
+
     @torch.inference_mode()
     def advance(self) -> Frame:
         """Move to the controller's next camera and synthesise the view there."""
@@ -99,9 +127,11 @@ class Flight:
         fov = self.controller.fov_at(self.step)
         height, width = self.rgb.shape[-2:]
         target_k = self.intrinsics if fov is None else intrinsics_from_fov(fov, height, width, device=self.device)
-        transform = relative_pose(self.pose[None], next_pose[None]).to(self.device, torch.float32)
-        features = torch.cat([self.rgb, self.sky.float()], dim=1)
-        splatted = splat(features, self.disparity, self.intrinsics, transform, target_intrinsics=target_k)
+        splatted = self._splat_from(self.anchor, next_pose, target_k)
+        if float(splatted.valid.float().mean()) < ANCHOR_MIN_COVERAGE:
+            self.anchor = (self.rgb, self.disparity, self.sky, self.pose, self.intrinsics)
+            self.anchors_made += 1
+            splatted = self._splat_from(self.anchor, next_pose, target_k)
         valid = splatted.valid
         with self._autocast():
             refined = self.refiner(splatted.features[:, :3], splatted.disparity, valid.float(), self.style, self.latent)

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import json
-import logging
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import cv2
@@ -25,7 +24,6 @@ from infinite_nature.generate.video import FrameSink
 from infinite_nature.generate.weights import FlightNetworks
 from infinite_nature.image import tensor_to_image
 
-logger = logging.getLogger(__name__)
 PATHS = ("autopilot", "straight", "orbit")
 
 
@@ -33,7 +31,7 @@ PATHS = ("autopilot", "straight", "orbit")
 class GenerateOptions:
     frames: int = 120
     fps: float = 30.0
-    speed: float = 0.05
+    speed: float = 0.015
     path: str = "autopilot"
     seed: int = 0
     meander: float = 0.0
@@ -46,7 +44,6 @@ class GenerateOptions:
     overwrite: bool = False
     dtype: torch.dtype = torch.float32
     progress: bool = True
-    extra_outputs: list[Path] = field(default_factory=list)
 
 
 def make_controller(options: GenerateOptions) -> CameraController:

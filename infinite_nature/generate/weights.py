@@ -8,7 +8,7 @@ from pathlib import Path
 import torch
 
 from infinite_nature.errors import InfiniteNatureError
-from infinite_nature.models import DepthSkyNet, RefinerNet, SkyGenerator, load_checkpoint, load_pretrained
+from infinite_nature.models import RefinerNet, SkyGenerator, load_checkpoint, load_pretrained
 from infinite_nature.models.checkpoint import checkpoint_paths
 
 NETWORK_FILES = ("depth_sky", "refiner", "sky_generator")

@@ -9,7 +9,7 @@ connections; the last layer sees the input again at full resolution.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import torch
 import torch.nn.functional as F

@@ -4,7 +4,7 @@ import pytest
 import torch
 from kornia.geometry.camera import PinholeCamera
 
-from infinite_nature.geometry import crop_intrinsics, intrinsics_from_fov, resize_intrinsics, unproject, project
+from infinite_nature.geometry import crop_intrinsics, intrinsics_from_fov, resize_intrinsics, project
 from infinite_nature.geometry.intrinsics import horizontal_fov_degrees
 
 
