@@ -36,6 +36,24 @@ SKY_DISPARITY = 0.02  # refined pixels this far away count as sky where the spla
 ANCHOR_MIN_COVERAGE = 0.8  # splat from the anchor frame while it still covers this share of the view
 
 
+def _match_rows(dome: torch.Tensor, partial: torch.Tensor, known: torch.Tensor) -> torch.Tensor:
+    """Shift each dome row's colour so its mean matches the observed sky at that elevation.
+
+    The sky varies mostly with elevation; matching the generated dome's per-row mean to the
+    photo's (and carrying the nearest observed row's offset to rows the photo does not
+    reach) hides the seam between observed and generated sky.
+    """
+    weight = known.sum(dim=-1, keepdim=True)  # [1, 1, H, 1]
+    observed = (partial * known).sum(dim=-1, keepdim=True) / weight.clamp_min(1.0)
+    generated = (dome * known).sum(dim=-1, keepdim=True) / weight.clamp_min(1.0)
+    rows = (weight[0, 0, :, 0] > 0).nonzero().flatten()
+    if rows.numel() == 0:
+        return dome
+    offset = observed - generated  # [1, 3, H, 1], meaningful on observed rows
+    nearest = rows[(torch.arange(dome.shape[-2], device=dome.device)[:, None] - rows[None]).abs().argmin(dim=1)]
+    return (dome + offset[:, :, nearest]).clamp(0, 1)
+
+
 @dataclass
 class Frame:
     index: int
@@ -96,8 +114,9 @@ class Flight:
         factor = max(1, min(8, round(pixels_per_degree * 360.0 / width)))
         partial, known = view_to_panorama(self.rgb, self.sky, self.intrinsics, rotation,
                                           height * factor, width * factor, min_elevation)
+        upsampled = _match_rows(F.interpolate(generated, scale_factor=factor, mode="bilinear", align_corners=False),
+                                partial, known)
         known = gaussian_blur2d(erosion(known, torch.ones(3, 3, device=known.device)), (7, 7), (2.0, 2.0))
-        upsampled = F.interpolate(generated, scale_factor=factor, mode="bilinear", align_corners=False)
         return upsampled + (partial - upsampled) * known
 
     def _autocast(self):
