@@ -23,7 +23,7 @@ def test_version():
     assert result.stdout.strip() == f"infinite-nature {__version__}"
 
 
-@pytest.mark.parametrize("command", [[], *[[name] for name in PENDING], ["world"], ["world", "export"], ["bench"], ["bench", "render"], ["bench", "models"], ["bench", "world"]])
+@pytest.mark.parametrize("command", [[], *[[name] for name in PENDING], ["world"], ["world", "export"], ["bench"], ["bench", "render"], ["bench", "models"], ["bench", "world"], ["bench", "all"]])
 def test_help_everywhere(command, capsys):
     with pytest.raises(SystemExit) as exit_info:
         main([*command, "--help"])

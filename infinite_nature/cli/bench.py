@@ -75,6 +75,27 @@ def _run_generate(args: argparse.Namespace) -> int:
     return _report(args, "generate", machine, config, [report], format_generate_report(report))
 
 
+def _run_all(args: argparse.Namespace) -> int:
+    """Every benchmark with its defaults (generation: 1000 frames), one JSON for all."""
+    device = resolve_device(args.device)
+    machine = _announce("all benchmarks", device, "renderer, networks, worlds, generation")
+    results = {}
+    render = RenderBenchConfig()
+    results["render"] = run_render_bench(render, device)
+    print(format_render_table(results["render"]))
+    results["models"] = run_models_bench(ModelsBenchConfig(), device)
+    print(format_models_table(results["models"]))
+    results["world"] = run_world_bench(WorldBenchConfig())
+    print(format_world_table(results["world"]))
+    generate = GenerateBenchConfig(weights=args.weights)
+    results["generate"] = run_generate_bench(generate, device)
+    print(format_generate_report(results["generate"]))
+    if args.json:
+        write_text_atomic(args.json, json.dumps({"benchmark": "all", "machine": machine, "results": results}, indent=2))
+        print(f"wrote {args.json}")
+    return 0
+
+
 def _add_target(
     targets: argparse._SubParsersAction, name: str, summary: str, config: type, handler: Callable, device: bool
 ) -> None:
@@ -101,6 +122,14 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         targets, "generate", "Frames per second, memory over a long flight, and auto-pilot stability on world starts.",
         GenerateBenchConfig, _run_generate, device=True,
     )
+    every = targets.add_parser(
+        "all", help="every benchmark above with its defaults, one JSON",
+        description="Run the render, models, world and generate benchmarks with their defaults.",
+    )
+    every.add_argument("--device", default="auto", help=f"one of {', '.join(DEVICE_CHOICES)} (default: auto)")
+    every.add_argument("--weights", default="default", help="weights for the generation benchmark (default: default)")
+    every.add_argument("--json", metavar="PATH", help="also write every figure and the machine description as JSON")
+    every.set_defaults(handler=_run_all)
     _add_target(
         targets, "world", "Seconds per procedural world view (CPU), with a cold and a warm height cache.",
         WorldBenchConfig, _run_world, device=False,

@@ -93,7 +93,7 @@ def _run(args: argparse.Namespace) -> int:
                   "|---|---|---|---|---|---|---|"]
     for name, item in report["long_range"].items():
         f, m = item["final"], item["mean"]
-        long_lines.append(f"| {name} | {item['recoveries']} | {item['nonfinite_total']:.0f} | {f['sharpness']:.4f} | "
+        long_lines.append(f"| {name} | {item['recoveries']} | {item['nonfinite_total']:.0f} | {f['sharpness']:.2e} | "
                           f"{f['drift_lab_mean']:.2f} | {m['flicker']:.4f} | {f['sky_fraction']:.2f} |")
     summary = (f"PSNR gain over warp + Telea (steps 1-5): {report['psnr_gain_over_telea_steps_1_5_db']:+.2f} dB; "
                f"sharpness / truth: {report['sharpness_ratio_steps_1_5']:.2f}; depth AbsRel {report['depth']['abs_rel']:.3f}, "
