@@ -32,3 +32,13 @@ def tensor_to_image(tensor: torch.Tensor) -> np.ndarray:
         raise ValueError(f"image tensor must be [C, H, W] or [1, C, H, W], got {tuple(tensor.shape)}")
     array = (tensor.detach().float().clamp(0, 1) * 255.0 + 0.5).to(torch.uint8)
     return array.permute(1, 2, 0).cpu().numpy()
+
+
+def tile(images: list[np.ndarray], columns: int) -> np.ndarray:
+    """uint8 ``[H, W, 3]`` images of one size in a grid, row by row; missing cells are black."""
+    if not images:
+        raise ValueError("no images to tile")
+    columns = max(1, min(columns, len(images)))
+    cells = images + [np.zeros_like(images[0])] * (-len(images) % columns)
+    rows = [np.concatenate(cells[i : i + columns], axis=1) for i in range(0, len(cells), columns)]
+    return np.concatenate(rows, axis=0)

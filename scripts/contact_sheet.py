@@ -11,6 +11,7 @@ import imageio_ffmpeg
 import numpy as np
 
 from infinite_nature.data.writer import write_image
+from infinite_nature.image import tile
 
 
 def main() -> None:
@@ -23,10 +24,7 @@ def main() -> None:
     reader = imageio_ffmpeg.read_frames(args.video)
     width, height = next(reader)["size"]
     kept = [np.frombuffer(f, np.uint8).reshape(height, width, 3) for i, f in enumerate(reader) if i % args.every == 0]
-    while len(kept) % args.columns:
-        kept.append(np.zeros_like(kept[0]))
-    rows = [np.concatenate(kept[i : i + args.columns], axis=1) for i in range(0, len(kept), args.columns)]
-    write_image(args.out, np.concatenate(rows, axis=0), quality=88)
+    write_image(args.out, tile(kept, args.columns), quality=88)
     print(f"wrote {args.out} ({len(kept)} tiles)")
 
 

@@ -7,9 +7,8 @@ from __future__ import annotations
 
 import argparse
 
-import numpy as np
-
 from infinite_nature.data.writer import write_image
+from infinite_nature.image import tile
 from infinite_nature.world import World
 
 
@@ -26,10 +25,7 @@ def main() -> None:
         view = world.render(world.sample_camera(*args.size))
         tiles.append(view.rgb_uint8())
         print(f"seed {seed}: {world.params.time_of_day}, sky {float(view.sky.float().mean()):.2f}")
-    while len(tiles) % args.columns:
-        tiles.append(np.zeros_like(tiles[0]))
-    rows = [np.concatenate(tiles[i : i + args.columns], axis=1) for i in range(0, len(tiles), args.columns)]
-    write_image(args.out, np.concatenate(rows, axis=0), quality=88)
+    write_image(args.out, tile(tiles, args.columns), quality=88)
     print(f"wrote {args.out}")
 
 

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
-
 from infinite_nature.atomic import atomic_path
 from infinite_nature.data.writer import write_image
+from infinite_nature.image import tile
 from infinite_nature.evaluate.long_range import SERIES, FlightRecord
 
 
@@ -39,9 +38,4 @@ def plot_series(records: list[FlightRecord], folder: Path) -> list[Path]:
 
 def contact_sheet(record: FlightRecord, path: Path) -> None:
     """Every kept frame of a flight side by side, wrapped to rows of 6."""
-    frames = record.sheet
-    columns = min(6, len(frames))
-    while len(frames) % columns:
-        frames = frames + [np.zeros_like(frames[0])]
-    rows = [np.concatenate(frames[i : i + columns], axis=1) for i in range(0, len(frames), columns)]
-    write_image(path, np.concatenate(rows, axis=0))
+    write_image(path, tile(record.sheet, 6))
