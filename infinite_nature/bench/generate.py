@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 import torch
 
 from infinite_nature.camera import AutoPilot
+from infinite_nature.evaluate.long_range import clearance_check
 from infinite_nature.generate.flight import Flight
 from infinite_nature.generate.weights import load_flight_networks
 from infinite_nature.world import World
@@ -74,12 +75,12 @@ def run_generate_bench(config: GenerateBenchConfig, device: torch.device) -> dic
         for seed in range(config.starts):
             world = World(1000 + seed)
             flight, start_pose, scale = _flight(world, 0, config.size, networks, device)
+            clearance = clearance_check(world, start_pose, scale)
             went_under = False
             for frame_index, frame in enumerate(flight):
-                position = start_pose[:3, 3] + start_pose[:3, :3] @ (frame.pose[:3, 3].double() / scale)
-                clearance = -float(position[1]) - world.surface_height(float(position[0]), float(position[2]))
-                lowest = min(lowest, clearance)
-                went_under |= clearance < 0
+                metres = clearance(frame.pose)
+                lowest = min(lowest, metres)
+                went_under |= metres < 0
                 if frame_index + 1 >= config.start_frames:
                     break
             under += went_under

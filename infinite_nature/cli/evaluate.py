@@ -64,7 +64,7 @@ def _run(args: argparse.Namespace) -> int:
                                   steps=30 if quick else args.steps, size=size, sheet_every=10 if quick else 50)
     records = evaluate_long_range(long_config, networks, photos)
     report["long_range"] = {
-        r.name: {"recoveries": r.recoveries, "nonfinite_total": sum(r.series["nonfinite"]),
+        r.name: {"recoveries": r.recoveries, "frames_under_ground": r.failures, "nonfinite_total": sum(r.series["nonfinite"]),
                  "final": {k: v[-1] for k, v in r.series.items()},
                  "mean": {k: _mean(v) for k, v in r.series.items()}, "series": r.series}
         for r in records
@@ -89,11 +89,11 @@ def _run(args: argparse.Namespace) -> int:
         print(f"realism: {report['realism']}")
 
     table = short_range_table(short)
-    long_lines = ["| flight | recoveries | NaN/inf | final sharpness | final Lab drift | mean flicker | final sky |",
-                  "|---|---|---|---|---|---|---|"]
+    long_lines = ["| flight | recoveries | frames under ground | NaN/inf | final sharpness | final Lab drift | mean flicker | final sky |",
+                  "|---|---|---|---|---|---|---|---|"]
     for name, item in report["long_range"].items():
         f, m = item["final"], item["mean"]
-        long_lines.append(f"| {name} | {item['recoveries']} | {item['nonfinite_total']:.0f} | {f['sharpness']:.2e} | "
+        long_lines.append(f"| {name} | {item['recoveries']} | {item['frames_under_ground']} | {item['nonfinite_total']:.0f} | {f['sharpness']:.2e} | "
                           f"{f['drift_lab_mean']:.2f} | {m['flicker']:.4f} | {f['sky_fraction']:.2f} |")
     summary = (f"PSNR gain over warp + Telea (steps 1-5): {report['psnr_gain_over_telea_steps_1_5_db']:+.2f} dB; "
                f"sharpness / truth: {report['sharpness_ratio_steps_1_5']:.2f}; depth AbsRel {report['depth']['abs_rel']:.3f}, "

@@ -3,7 +3,8 @@
 Auto-pilot flights from held-out procedural starts (and from any photo folder) record per
 step: sharpness, colour drift from the first frame (Lab mean and std), sky fraction,
 temporal flicker (a frame against the previous one warped into it), non-finite values;
-per flight: auto-pilot recoveries and frames kept for the contact sheet.
+per flight: auto-pilot recoveries, failures (for world flights: frames whose camera, mapped
+back to world metres, is under the ground or water) and frames kept for the contact sheet.
 """
 
 from __future__ import annotations
@@ -37,15 +38,20 @@ class FlightRecord:
     name: str
     series: dict[str, list[float]]
     recoveries: int
+    failures: int  # frames under the terrain (world flights; 0 for photos, which have no ground truth)
     sheet: list  # uint8 frames every ``sheet_every`` steps
     early: dict  # step -> uint8 frame for steps 1..REALISM_STEPS (FID/KID by step range)
 
 
-def fly_and_measure(first_rgb, first_disparity, first_sky, fov, networks, name: str, config: LongRangeConfig) -> FlightRecord:
+def fly_and_measure(
+    first_rgb, first_disparity, first_sky, fov, networks, name: str, config: LongRangeConfig, world_check=None
+) -> FlightRecord:
+    """Fly and record; ``world_check(pose) -> clearance in metres`` flags frames under the ground."""
     flight = Flight(first_rgb, first_disparity, first_sky, fov, networks.refiner, networks.sky, AutoPilot())
     series: dict[str, list[float]] = {key: [] for key in SERIES}
     sheet = []
     early = {}
+    failures = 0
     previous = None
     for frame in flight:
         rgb = frame.rgb
@@ -60,6 +66,8 @@ def fly_and_measure(first_rgb, first_disparity, first_sky, fov, networks, name: 
         else:
             transform = relative_pose(previous.pose[None], frame.pose[None]).float().to(rgb.device)
             series["flicker"].append(float(temporal_flicker(previous.rgb, previous.disparity, rgb, previous.intrinsics[None], transform)))
+        if world_check is not None and world_check(frame.pose) < 0:
+            failures += 1
         if frame.index % config.sheet_every == 0:
             sheet.append(tensor_to_image(rgb))
         if 1 <= frame.index <= REALISM_STEPS:
@@ -67,7 +75,17 @@ def fly_and_measure(first_rgb, first_disparity, first_sky, fov, networks, name: 
         previous = frame
         if frame.index >= config.steps:
             break
-    return FlightRecord(name, series, flight.controller.recoveries, sheet, early)
+    return FlightRecord(name, series, flight.controller.recoveries, failures, sheet, early)
+
+
+def clearance_check(world: World, start_pose: torch.Tensor, scale: float):
+    """Metres between a flight camera (scene units, first camera at the origin) and the world's surface."""
+
+    def clearance(pose: torch.Tensor) -> float:
+        position = start_pose[:3, 3] + start_pose[:3, :3] @ (pose[:3, 3].double() / scale)
+        return -float(position[1]) - world.surface_height(float(position[0]), float(position[2]))
+
+    return clearance
 
 
 def evaluate_long_range(config: LongRangeConfig, networks, photos: list | None = None) -> list[FlightRecord]:
@@ -75,8 +93,11 @@ def evaluate_long_range(config: LongRangeConfig, networks, photos: list | None =
     records = []
     for seed in config.seeds:
         world = World(seed)
-        view = world.render(world.sample_camera(config.size, config.size))
-        records.append(fly_and_measure(view.rgb, view.disparity, view.sky, world.params.fov_degrees, networks, f"world{seed}", config))
+        camera = world.sample_camera(config.size, config.size)
+        view = world.render(camera)
+        check = clearance_check(world, camera.pose, view.scale)
+        records.append(fly_and_measure(view.rgb, view.disparity, view.sky, world.params.fov_degrees, networks,
+                                       f"world{seed}", config, check))
     for first in photos or []:
         records.append(fly_and_measure(first.rgb, first.disparity, first.sky, first.fov, networks, first.name, config))
     return records

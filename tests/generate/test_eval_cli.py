@@ -23,6 +23,7 @@ def test_quick_eval_writes_reports_with_baselines(tmp_path, tiny_weights, capsys
     assert (out / "report.md").read_text().startswith("| method |")
     flight = report["long_range"]["world5050"]
     assert len(flight["series"]["flicker"]) == 31 and flight["nonfinite_total"] == 0
+    assert flight["frames_under_ground"] == 0
     assert flight["series"]["drift_lab_mean"][0] == 0.0 and flight["series"]["flicker"][0] == 0.0
     assert sorted(p.name for p in (out / "plots").iterdir()) == sorted(
         f"{k}.png" for k in ("sharpness", "drift_lab_mean", "drift_lab_std", "sky_fraction", "flicker", "nonfinite"))
