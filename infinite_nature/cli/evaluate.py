@@ -78,7 +78,8 @@ def _run(args: argparse.Namespace) -> int:
         from infinite_nature.world import World
 
         real_seeds = HELD_OUT_SEEDS[60 : 64 if quick else 90]
-        real = torch.cat([World(s).render(World(s).sample_camera(size, size)).rgb for s in real_seeds])
+        real_worlds = [World(s) for s in real_seeds]
+        real = torch.cat([w.render(w.sample_camera(size, size)).rgb for w in real_worlds])
         generated: dict[int, list] = {}
         for record in records:
             for step, frame in record.early.items():

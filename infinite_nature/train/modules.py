@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+from collections import OrderedDict
 import dataclasses
 import math
 from pathlib import Path
@@ -204,6 +205,9 @@ class RefinerModule(_StepModule):
         return _adam(self.generator.parameters(), self.config), _adam(self.discriminator.parameters(), self.config)
 
 
+DOME_CACHE_SIZE = 4096  # world sky domes kept in memory (float16, about 220 kB each)
+
+
 class SkyModule(_StepModule):
     """Completes sky domes from the visible sky of world views; the world's own dome is the target."""
 
@@ -216,7 +220,7 @@ class SkyModule(_StepModule):
         self._init_from(self.generator, "sky_generator")
         self.discriminator = MultiScaleDiscriminator(DiscriminatorConfig(in_channels=3, scales=2))
         self.ema = copy.deepcopy(self.generator).requires_grad_(False)
-        self._domes: dict[int, torch.Tensor] = {}
+        self._domes: OrderedDict[int, torch.Tensor] = OrderedDict()  # LRU of target domes, float16
 
     def domes(self, seeds: torch.Tensor) -> torch.Tensor:
         from infinite_nature.world import World
@@ -224,12 +228,14 @@ class SkyModule(_StepModule):
         g = self.generator.config
         out = []
         for seed in seeds.tolist():
-            if seed not in self._domes:
-                if len(self._domes) > 256:
-                    self._domes.clear()
-                self._domes[seed] = World(int(seed)).sky_dome(g.pano_height, g.pano_width, g.min_elevation)[0]
+            if seed in self._domes:
+                self._domes.move_to_end(seed)
+            else:
+                self._domes[seed] = World(int(seed)).sky_dome(g.pano_height, g.pano_width, g.min_elevation)[0].half()
+                if len(self._domes) > DOME_CACHE_SIZE:
+                    self._domes.popitem(last=False)
             out.append(self._domes[seed])
-        return torch.stack(out).to(self.device)
+        return torch.stack(out).to(self.device, torch.float32)
 
     def inputs(self, batch) -> tuple[torch.Tensor, torch.Tensor]:
         g = self.generator.config

@@ -56,10 +56,11 @@ class Shader:
             distance *= 1.45
         return light
 
-    def ground(self, clipmap: Clipmap, x: torch.Tensor, z: torch.Tensor, distance: torch.Tensor) -> torch.Tensor:
-        """Lit colour ``[N, 3]`` of terrain points ``(x, z)`` seen from ``distance`` metres."""
+    def ground(
+        self, clipmap: Clipmap, x: torch.Tensor, z: torch.Tensor, height: torch.Tensor, distance: torch.Tensor
+    ) -> torch.Tensor:
+        """Lit colour ``[N, 3]`` of terrain points ``(x, z)`` at ``height`` (from ``clipmap``), seen from ``distance`` metres."""
         p, s = self.params, self.seed * 31 + 3
-        height = clipmap.height(x, z)
         normal = self._normals(clipmap, x, z)
         slope_up = normal[:, 1]
         fine = fbm(x, z, s, 7.0, 3) * (1.0 - distance / 600.0).clamp(0.0, 1.0)

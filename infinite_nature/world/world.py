@@ -18,6 +18,7 @@ from infinite_nature.world.params import WorldParams
 from infinite_nature.world.raymarch import march
 from infinite_nature.world.shading import Shader
 from infinite_nature.world.sky import Sky
+from infinite_nature.world.terrain import Terrain
 
 MIN_CLEARANCE = 2.0  # metres a camera keeps above the ground or water
 START_PITCH_DEGREES = (-12.0, -3.0)
@@ -54,8 +55,6 @@ class World:
     def __init__(self, seed: int, **overrides: object) -> None:
         if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
             raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
-        from infinite_nature.world.terrain import Terrain
-
         self.seed = seed
         self.params = WorldParams.sample(seed).replace(**overrides)
         self.terrain = Terrain(self.params, seed)
@@ -92,7 +91,7 @@ class World:
             distance = t * directions[ground].norm(dim=1)
             terrain = self.clipmap.height(x, z)
             water = terrain < self.terrain.water_level
-            surface = self.shader.ground(self.clipmap, x, z, distance)
+            surface = self.shader.ground(self.clipmap, x, z, terrain, distance)
             if bool(water.any()):
                 surface[water] = self.shader.water(x[water], z[water], terrain[water], unit[ground][water])
             heights = torch.maximum(terrain, torch.full_like(terrain, self.terrain.water_level))
