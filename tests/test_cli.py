@@ -8,7 +8,6 @@ import pytest
 
 from infinite_nature import __version__
 from infinite_nature.cli import main
-from infinite_nature.cli.pending import PENDING
 
 
 def run_cli(*args: str) -> subprocess.CompletedProcess:
@@ -23,7 +22,7 @@ def test_version():
     assert result.stdout.strip() == f"infinite-nature {__version__}"
 
 
-@pytest.mark.parametrize("command", [[], *[[name] for name in PENDING], ["world"], ["world", "export"], ["bench"], ["bench", "render"], ["bench", "models"], ["bench", "world"], ["bench", "all"]])
+@pytest.mark.parametrize("command", [[], ["demo"], ["world"], ["world", "export"], ["bench"], ["bench", "render"], ["bench", "models"], ["bench", "world"], ["bench", "all"]])
 def test_help_everywhere(command, capsys):
     with pytest.raises(SystemExit) as exit_info:
         main([*command, "--help"])
@@ -59,13 +58,6 @@ def test_cuda_device_without_gpu_is_a_usage_error(capsys):
         pytest.skip("a GPU is present")
     assert main(["bench", "render", "--device", "cuda"]) == 2
     assert "no CUDA GPU" in capsys.readouterr().err
-
-
-@pytest.mark.parametrize("command", list(PENDING))
-def test_pending_commands_say_so(command, capsys):
-    assert main([command]) == 1
-    err = capsys.readouterr().err
-    assert "not available in this version yet" in err and "issue #" in err
 
 
 def test_bench_render_prints_a_table_and_writes_json(tmp_path):
@@ -112,3 +104,13 @@ def test_bench_world_runs(tmp_path):
     result = run_cli("bench", "world", "--sizes", "32", "--seeds", "1")
     assert result.returncode == 0, result.stderr
     assert "cold s" in result.stdout
+
+
+def test_bench_demo_prints_fps_and_latency(tiny_weights, tmp_path):
+    out = tmp_path / "demo.json"
+    result = run_cli("bench", "demo", "--size", "64", "--seconds", "4", "--presses", "4", "--weights", str(tiny_weights),
+                     "--device", "cpu", "--json", str(out))
+    assert result.returncode == 0, result.stderr
+    assert "latency_median_ms" in result.stdout
+    row = json.loads(out.read_text())["rows"][0]
+    assert row["fps"] > 0 and row["presses_measured"] >= 1 and 0 < row["latency_median_ms"] <= row["latency_max_ms"]

@@ -2,6 +2,7 @@
 
 from infinite_nature.camera.autopilot import AutoPilot, AutoPilotConfig
 from infinite_nature.camera.base import CameraController, ViewState
+from infinite_nature.camera.manual import ManualPilot, heading
 from infinite_nature.camera.paths import KeyframePath, OrbitPath, StraightPath, load_keyframes
 from infinite_nature.camera.steering import Steering
 
@@ -10,9 +11,11 @@ __all__ = [
     "AutoPilotConfig",
     "CameraController",
     "KeyframePath",
+    "ManualPilot",
     "OrbitPath",
     "Steering",
     "StraightPath",
     "ViewState",
+    "heading",
     "load_keyframes",
 ]

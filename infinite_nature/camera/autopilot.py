@@ -84,6 +84,7 @@ class AutoPilot(CameraController):
         steer_x, steer_y = self.steering.decay()
         x += c.steering_gain * steer_x
         y += c.steering_gain * steer_y
+        height_target += c.steering_gain * steer_y  # steering up also climbs
         look_target = self._ray(state, min(max(x, -0.5), 1.5), min(max(y, -0.5), 1.5))
         move_target = self._ray(state, min(max(x, -0.5), 1.5), min(max(height_target, -0.5), 1.5))
         if self.look is None or self.move is None:

@@ -9,7 +9,7 @@ import traceback
 from collections.abc import Sequence
 
 from infinite_nature import __version__
-from infinite_nature.cli import bench, evaluate, generate, pending, train, world
+from infinite_nature.cli import bench, demo, evaluate, generate, train, world
 from infinite_nature.errors import InfiniteNatureError, UsageError
 
 PROG = "infinite-nature"
@@ -32,7 +32,7 @@ def build_parser() -> argparse.ArgumentParser:
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     generate.add_parser(subparsers)
     evaluate.add_parser(subparsers)
-    pending.add_parsers(subparsers)
+    demo.add_parser(subparsers)
     train.add_parser(subparsers)
     world.add_parser(subparsers)
     bench.add_parser(subparsers)

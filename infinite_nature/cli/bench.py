@@ -7,6 +7,7 @@ import json
 from collections.abc import Callable
 
 from infinite_nature.atomic import write_text_atomic
+from infinite_nature.bench.demo import DemoBenchConfig, format_demo_report, run_demo_bench
 from infinite_nature.bench.generate import GenerateBenchConfig, format_generate_report, run_generate_bench
 from infinite_nature.bench.machine import describe_machine
 from infinite_nature.bench.models import ModelsBenchConfig, format_models_table, run_models_bench
@@ -75,6 +76,16 @@ def _run_generate(args: argparse.Namespace) -> int:
     return _report(args, "generate", machine, config, [report], format_generate_report(report))
 
 
+def _run_demo(args: argparse.Namespace) -> int:
+    config = from_namespace(DemoBenchConfig, args)
+    if config.seconds < 3 or config.presses < 1:
+        raise UsageError("--seconds must be >= 3 and --presses >= 1")
+    device = resolve_device(args.device)
+    machine = _announce("demo benchmark", device, f"{config.size} px, {config.client} client, {config.seconds:g} s")
+    report = run_demo_bench(config, device)
+    return _report(args, "demo", machine, config, [report], format_demo_report(report))
+
+
 def _run_all(args: argparse.Namespace) -> int:
     """Every benchmark with its defaults (generation: 1000 frames), one JSON for all."""
     device = resolve_device(args.device)
@@ -121,6 +132,10 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     _add_target(
         targets, "generate", "Frames per second, memory over a long flight, and auto-pilot stability on world starts.",
         GenerateBenchConfig, _run_generate, device=True,
+    )
+    _add_target(
+        targets, "demo", "Demo frames per second and key-press-to-changed-frame latency (a live server).",
+        DemoBenchConfig, _run_demo, device=True,
     )
     every = targets.add_parser(
         "all", help="every benchmark above with its defaults, one JSON",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import glob
+import io
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -77,29 +78,42 @@ def load_photo(path: Path, long_side: int, max_pixels: int = DEFAULT_MAX_PIXELS)
         raise InfiniteNatureError(f"{path}: is a folder")
     if path.stat().st_size == 0:
         raise InfiniteNatureError(f"{path}: empty file (0 bytes)")
+    return _decode(path, str(path), path.stem, long_side, max_pixels, "; raise it with --max-pixels")
+
+
+def decode_photo(data: bytes, name: str, long_side: int, max_pixels: int = DEFAULT_MAX_PIXELS) -> FirstFrame:
+    """Image bytes (an upload) as the first frame, with the same checks as ``load_photo``."""
+    if not data:
+        raise InfiniteNatureError(f"{name}: empty file (0 bytes)")
+    return _decode(io.BytesIO(data), name, Path(name).stem or "upload", long_side, max_pixels, "")
+
+
+def _decode(source, label: str, stem: str, long_side: int, max_pixels: int, hint: str) -> FirstFrame:
+    """Check the pixel count from the header before decoding, then decode, scale and crop."""
     try:
-        with Image.open(path) as probe:
+        with Image.open(source) as probe:
             width, height = probe.size
-    except (UnidentifiedImageError, OSError) as error:
-        raise InfiniteNatureError(f"{path}: not a supported image ({error})") from None
     except Image.DecompressionBombError:
-        raise InfiniteNatureError(f"{path}: too many pixels; raise the limit with --max-pixels") from None
+        raise InfiniteNatureError(f"{label}: too many pixels{hint}") from None
+    except (UnidentifiedImageError, OSError) as error:
+        raise InfiniteNatureError(f"{label}: not a supported image ({error})") from None
     if width * height > max_pixels:
         raise InfiniteNatureError(
-            f"{path}: {width}x{height} is {width * height / 1e6:.0f} MP, over the {max_pixels / 1e6:.0f} MP limit; "
-            "raise it with --max-pixels"
+            f"{label}: {width}x{height} is {width * height / 1e6:.3g} MP, over the {max_pixels / 1e6:g} MP limit{hint}"
         )
+    if hasattr(source, "seek"):
+        source.seek(0)
     previous = Image.MAX_IMAGE_PIXELS
     Image.MAX_IMAGE_PIXELS = max(max_pixels, previous or 0)
     try:
-        array = read_rgb(path)
+        array = read_rgb(source)
     except UnreadableImage as error:
-        raise InfiniteNatureError(str(error)) from None
+        raise InfiniteNatureError(f"{label}: not a readable image ({error.__cause__ or error})") from None
     finally:
         Image.MAX_IMAGE_PIXELS = previous
     rgb = image_to_tensor(array)
     target_h, target_w = output_size(*rgb.shape[-2:], long_side)
-    return FirstFrame(fit_to_size(rgb, target_h, target_w), path.stem)
+    return FirstFrame(fit_to_size(rgb, target_h, target_w), stem)
 
 
 def example_frame(seed: int, long_side: int) -> FirstFrame:

@@ -94,3 +94,42 @@ def test_straight_and_orbit_paths():
         forward = pose[:3, 2]
         to_centre = torch.nn.functional.normalize(centre - pose[:3, 3], dim=0)
         assert torch.dot(forward, to_centre) > 0.999
+
+
+def test_heading_reads_yaw_and_pitch_of_a_pose():
+    from infinite_nature.camera import heading
+    from infinite_nature.geometry.pose import look_direction
+
+    pose = look_direction(torch.zeros(1, 3, dtype=torch.float64), torch.tensor([[1.0, -1.0, 1.0]], dtype=torch.float64))[0]
+    yaw, pitch = heading(pose)
+    assert yaw == pytest.approx(45.0) and pitch == pytest.approx(math.degrees(math.atan(1 / math.sqrt(2))))
+
+
+def test_manual_pilot_flies_straight_and_turns_with_the_steering():
+    from infinite_nature.camera import ManualPilot, heading
+
+    pilot = ManualPilot(speed=0.1, turn_degrees=3.0)
+    pose = _fly(pilot, _landscape(), 5)
+    assert heading(pose) == pytest.approx((0.0, 0.0), abs=1e-9)
+    assert pose[:3, 3].tolist() == pytest.approx([0.0, 0.0, 0.5])
+    pilot.steering.push(-1.0, -1.0)  # left and up
+    state = _state(_landscape(), 5, pose)
+    turned = pilot.next_pose(state)
+    yaw, pitch = heading(turned)
+    assert yaw == pytest.approx(-3.0) and pitch == pytest.approx(3.0)
+    for _ in range(200):  # holding "up" never flips over the zenith
+        pilot.steering.push(0.0, -1.0)
+        turned = pilot.next_pose(_state(_landscape(), 6, turned))
+    assert heading(turned)[1] == pytest.approx(60.0)
+
+
+def test_steering_up_makes_the_autopilot_climb():
+    climbs = []
+    for steer_y in (0.0, -1.0):
+        pilot = AutoPilot(AutoPilotConfig(move_smoothing=1.0))
+        pose = torch.eye(4, dtype=torch.float64)
+        for step in range(10):
+            pilot.steering.push(0.0, steer_y)
+            pose = pilot.next_pose(_state(_landscape(), step, pose))
+        climbs.append(-float(pose[1, 3]))  # up is -y
+    assert climbs[1] > climbs[0] + 0.01

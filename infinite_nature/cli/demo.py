@@ -1,0 +1,80 @@
+"""``infinite-nature demo``: the interactive flight in the browser."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import webbrowser
+from pathlib import Path
+
+from infinite_nature.cli.arguments import non_negative_int
+from infinite_nature.config import add_arguments, from_namespace
+from infinite_nature.device import resolve_device
+from infinite_nature.errors import UsageError
+
+DEFAULT_WORLD = 7
+
+
+def _open_browser(url: str) -> None:
+    """Open the page when this machine has a browser; say nothing otherwise (headless servers)."""
+    try:
+        webbrowser.get()
+    except webbrowser.Error:
+        return
+    webbrowser.open(url)
+
+
+def _run(args: argparse.Namespace) -> int:
+    from infinite_nature.demo.config import DemoConfig, is_loopback
+
+    config = from_namespace(DemoConfig, args)
+    config.validate()
+    if args.image is not None and args.world is not None:
+        raise UsageError("give --image or --world, not both")
+    if not is_loopback(config.host):
+        print(f"warning: binding {config.host} makes the demo reachable from other machines; "
+              "it has no login, so anyone who can reach it can use this machine's CPU/GPU", file=sys.stderr)
+    device = resolve_device(config.device)
+
+    from infinite_nature.demo.server import (
+        FlightServer,
+        Source,
+        create_app,
+        serve_in_thread,
+    )
+    from infinite_nature.demo.session import FlightEngine
+
+    engine = FlightEngine(config, device)
+    if args.image is not None:
+        source = Source(engine.from_file(Path(args.image)), "photo")
+    else:
+        source = Source(engine.from_world(DEFAULT_WORLD if args.world is None else args.world), "world")
+    server = FlightServer(config, engine, source)
+    try:
+        with serve_in_thread(create_app(server), config) as running:
+            print(f"infinite-nature demo: flying {source.first.name} at {running.url} (Ctrl+C stops)", flush=True)
+            if not args.no_browser:
+                _open_browser(running.url)
+            running.wait()
+    except KeyboardInterrupt:
+        print("infinite-nature demo: stopped", flush=True)
+    finally:
+        server.close()
+    return 0
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> None:
+    from infinite_nature.demo.config import DemoConfig
+
+    parser = subparsers.add_parser(
+        "demo",
+        help="interactive flight in the browser",
+        description="Start a local web app that flies live from a photo or a procedural world: steer with the "
+        "keyboard or mouse, toggle the auto-pilot, upload photos, record and download the flight as mp4.",
+    )
+    source = parser.add_mutually_exclusive_group()
+    source.add_argument("--image", help="photo to start every new flight from (default: a procedural world)")
+    source.add_argument("--world", type=non_negative_int, help=f"procedural world seed to start from (default: {DEFAULT_WORLD})")
+    add_arguments(parser, DemoConfig)
+    parser.add_argument("--no-browser", action="store_true", help="do not open a browser window")
+    parser.set_defaults(handler=_run)
