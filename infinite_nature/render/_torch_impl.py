@@ -1,4 +1,4 @@
-"""Reference bilinear splatting in plain PyTorch (index-add); runs on any device.
+"""Reference bilinear splatting in plain PyTorch (scatter-add); runs on any device.
 
 Every backend implements the same primitive: each point carries a value vector and lands
 bilinearly on the 4 pixels around its projected position; values are summed per pixel.
@@ -67,13 +67,9 @@ class _BilinearSplat(torch.autograd.Function):
             passes = key[:, None] >= (1.0 - tolerance) * nearest
             zero = torch.zeros_like(weight)
             weight, dw_du, dw_dv = (torch.where(passes, t, zero) for t in (weight, dw_du, dw_dv))
-        contributions = weight[:, None] * values[:, :, None]  # [B, C, 4, N]
-        out = torch.stack(
-            [
-                values.new_zeros(channels, height * width).index_add_(1, index[b].flatten(), contributions[b].flatten(1))
-                for b in range(batch)
-            ]
-        )  # [B, C, H*W], accumulated channels first
+        contributions = (weight[:, None] * values[:, :, None]).flatten(2)  # [B, C, 4N]
+        taps = index.flatten(1)[:, None].expand(-1, channels, -1)  # [B, C, 4N]
+        out = values.new_zeros(batch, channels, height * width).scatter_add_(2, taps, contributions)
         ctx.save_for_backward(values, index, weight, dw_du, dw_dv)
         return out.view(batch, channels, height, width)
 
@@ -85,10 +81,12 @@ class _BilinearSplat(torch.autograd.Function):
         grad_uv = values.new_empty(batch, count, 2)
         grad_values = torch.empty_like(values)
         for b in range(batch):
-            taps = index[b].flatten()[None].expand(channels, -1)
-            gathered = grad_flat[b].gather(1, taps).view(channels, 4, count)  # [C, 4, N]
-            grad_values[b] = (gathered * weight[b]).sum(1)
-            dot = (gathered * values[b][:, None]).sum(0)  # [4, N]
+            grad_values[b].zero_()
+            dot = values.new_empty(4, count)  # d loss / d weight of each tap
+            for tap in range(4):  # one tap at a time: [C, N] gathers instead of one [C, 4N]
+                gathered = grad_flat[b].index_select(1, index[b, tap])  # [C, N]
+                grad_values[b].addcmul_(gathered, weight[b, tap].expand(channels, count))
+                dot[tap] = (gathered * values[b]).sum(0)
             grad_uv[b, :, 0] = (dot * dw_du[b]).sum(0)
             grad_uv[b, :, 1] = (dot * dw_dv[b]).sum(0)
         return grad_uv, grad_values, None, None, None, None, None

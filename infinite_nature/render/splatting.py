@@ -236,27 +236,23 @@ def splat(
         key = target_disparity
         key_max = _torch_impl.max_key_per_pixel(uv, key, height, width)
     weight = torch.where(keep, weight, torch.zeros_like(weight))[:, None]  # [B, 1, N]
-    values = torch.cat(
-        [
-            weight * flat_features,
-            weight * target_disparity[:, None],
-            weight * flat_alpha,
-            weight,
-            keep[:, None].to(weight.dtype),
-        ],
-        dim=1,
-    )  # [B, C + 4, N]
-    accumulated = _ACCUMULATORS[chosen](uv, values, height, width, key, key_max, zbuffer_tolerance)
+    accumulate = _ACCUMULATORS[chosen]
+    # what gradients flow through (features, disparity, the weight total) apart from what only
+    # decides validity (edge alpha, coverage), so the backward pass handles fewer channels
+    tracked = torch.cat([weight * flat_features, weight * target_disparity[:, None], weight], dim=1)  # [B, C + 2, N]
+    untracked = torch.cat([weight * flat_alpha, keep[:, None].to(weight.dtype)], dim=1).detach()  # [B, 2, N]
+    accumulated = accumulate(uv, tracked, height, width, key, key_max, zbuffer_tolerance)
+    validity = accumulate(uv.detach(), untracked, height, width, key, key_max, zbuffer_tolerance)
 
-    total = accumulated[:, channels + 2 : channels + 3]
+    total = accumulated[:, channels + 1 : channels + 2]
     filled = total > 0
     inverse_total = torch.where(filled, 1.0 / torch.where(filled, total, torch.ones_like(total)), torch.zeros_like(total))
-    normalised = accumulated[:, : channels + 2] * inverse_total  # features, disparity, alpha; 0 in holes
-    splatted_alpha = normalised[:, channels + 1 : channels + 2]
-    coverage = accumulated[:, channels + 3 : channels + 4]
+    normalised = accumulated[:, : channels + 1] * inverse_total  # features, disparity; 0 in holes
+    splatted_alpha = validity[:, :1] * inverse_total.detach()
+    coverage = validity[:, 1:2]
     return SplatResult(
         features=normalised[:, :channels],
-        disparity=normalised[:, channels : channels + 1],
+        disparity=normalised[:, channels:],
         alpha=splatted_alpha,
         coverage=coverage,
         valid=filled & (splatted_alpha > alpha_threshold) & (coverage > coverage_threshold),
