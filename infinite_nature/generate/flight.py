@@ -1,9 +1,10 @@
 """The render-refine-repeat loop: a flight that yields frames one at a time.
 
-Each step: next camera from the controller -> splat the current view -> refine ->
-disparity scale re-alignment against the rendered visible pixels (log-space least squares,
-as Infinite Nature does) -> sky composite from the flight's sky dome, rendered with
-rotation only -> frame. The style code and the latents are fixed at the start, so a flight
+Each step: next camera from the controller -> splat the anchor view (thin cracks between
+magnified points interpolated) -> refine -> disparity scale re-alignment against the
+rendered visible pixels (log-space least squares, as Infinite Nature does) -> rendered
+pixels kept, refined ones shown in the holes -> sky composite in sky holes from the
+flight's sky dome, rendered with rotation only -> frame. The style code and the latents are fixed at the start, so a flight
 is deterministic for a seed (on the CPU) and cannot drift in style.
 
 Each resampling blurs a little, so frames are splatted from an *anchor* frame rather than
@@ -16,23 +17,25 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import torch
 import torch.nn.functional as F
 from kornia.filters import gaussian_blur2d
-from kornia.morphology import erosion
+from kornia.morphology import closing, erosion
 
 from infinite_nature.camera.base import CameraController, ViewState
 from infinite_nature.disparity import DISPARITY_MAX, DISPARITY_MIN
 from infinite_nature.geometry.intrinsics import intrinsics_from_fov
 from infinite_nature.geometry.pose import relative_pose
 from infinite_nature.render import splat
+from infinite_nature.render.splatting import SplatResult
 from infinite_nature.render.sky_dome import render_panorama, view_to_panorama
 
 logger = logging.getLogger(__name__)
 
 SKY_DISPARITY = 0.02  # refined pixels this far away count as sky where the splat knew nothing
+CRACK_FILL_PASSES = 2  # a 5x5 closing finds cracks up to 3 px wide; two 3x3 passes reach their middle
 ANCHOR_MIN_COVERAGE = 0.8  # splat from the anchor frame while it still covers this share of the view
 
 
@@ -54,6 +57,26 @@ def _match_rows(dome: torch.Tensor, partial: torch.Tensor, known: torch.Tensor) 
     return (dome + offset[:, :, nearest]).clamp(0, 1)
 
 
+def _fill_cracks(splatted: SplatResult) -> SplatResult:
+    """Interpolate the pinholes and thin cracks that magnification leaves between splatted
+    points (holes a 5x5 closing of the validity mask covers), from the nearest rendered
+    pixels inwards, so the refiner only has to invent what was really unseen:
+    disocclusions and the view's new borders."""
+    known = splatted.valid.float()  # [B, 1, H, W]
+    cracks = (closing(known, torch.ones(5, 5, device=known.device)) > 0.5) & ~splatted.valid
+    if not bool(cracks.any()):
+        return splatted
+    features, disparity = splatted.features, splatted.disparity
+    for _ in range(CRACK_FILL_PASSES):
+        weight = F.avg_pool2d(known, 3, stride=1, padding=1)
+        fill = cracks & (weight > 0) & (known < 0.5)
+        weight = weight.clamp_min(1e-6)
+        features = torch.where(fill, F.avg_pool2d(features * known, 3, stride=1, padding=1) / weight, features)
+        disparity = torch.where(fill, F.avg_pool2d(disparity * known, 3, stride=1, padding=1) / weight, disparity)
+        known = known + fill.float()
+    return replace(splatted, features=features, disparity=disparity, valid=known > 0.5)
+
+
 @dataclass
 class Frame:
     index: int
@@ -66,7 +89,11 @@ class Frame:
 
 
 class Flight:
-    """``for frame in Flight(...)``: an endless flight from one first frame (stop when you like)."""
+    """``for frame in Flight(...)``: an endless flight from one first frame (stop when you like).
+
+    ``keep_visible`` (default) shows the refiner's output only where the splat left holes, so
+    visible content stays exact; False lets the refiner repaint the whole frame (Infinite
+    Nature's way), which costs sharpness and short-range fidelity with the shipped weights."""
 
     def __init__(
         self,
@@ -79,10 +106,12 @@ class Flight:
         controller: CameraController,
         seed: int = 0,
         dtype: torch.dtype = torch.float32,
+        keep_visible: bool = True,
     ) -> None:
         self.device = next(refiner.parameters()).device
         self.dtype = dtype
         self.refiner, self.sky_generator, self.controller = refiner, sky_generator, controller
+        self.keep_visible = keep_visible
         height, width = rgb.shape[-2:]
         self.intrinsics = intrinsics_from_fov(fov_degrees, height, width, device=self.device)  # [1, 3, 3]
         generator = torch.Generator().manual_seed(seed)
@@ -136,7 +165,7 @@ class Flight:
         rgb, disparity, sky, source_pose, source_k = view
         transform = relative_pose(source_pose[None], pose[None]).to(rgb.device, torch.float32)
         features = torch.cat([rgb, sky.float()], dim=1)
-        return splat(features, disparity, source_k, transform, target_intrinsics=target_k)
+        return _fill_cracks(splat(features, disparity, source_k, transform, target_intrinsics=target_k))
 
     @torch.inference_mode()
     def advance(self) -> Frame:
@@ -160,10 +189,16 @@ class Flight:
         if bool(visible.any()):  # log-space least squares scale against what was rendered
             log_ratio = torch.log(splatted.disparity[visible]) - torch.log(disparity[visible].clamp_min(1e-6))
             disparity = (disparity * torch.exp(log_ratio.mean())).clamp(DISPARITY_MIN, DISPARITY_MAX)
+        if self.keep_visible:  # rendered pixels stay exactly as rendered; the refiner fills the rest
+            keep = gaussian_blur2d(erosion(valid.float(), torch.ones(3, 3, device=self.device)), (5, 5), (1.0, 1.0))
+            rgb = rgb + (splatted.features[:, :3] - rgb) * keep
+            disparity = disparity + (splatted.disparity.clamp(DISPARITY_MIN, DISPARITY_MAX) - disparity) * keep
         sky = torch.where(valid, splat_sky, disparity <= SKY_DISPARITY)
         sky_view = render_panorama(self.dome, target_k, next_pose[:3, :3][None].to(self.device, torch.float32),
                                    height, width, self.dome_settings[2])
         soft = gaussian_blur2d(erosion(sky.float(), torch.ones(3, 3, device=self.device)), (5, 5), (1.0, 1.0))
+        if self.keep_visible:
+            soft = soft * (1 - keep)
         rgb = rgb + (sky_view - rgb) * soft
         disparity = torch.where(sky, torch.full_like(disparity, DISPARITY_MIN), disparity)
         if not (torch.isfinite(rgb).all() and torch.isfinite(disparity).all()):

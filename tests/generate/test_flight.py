@@ -41,3 +41,40 @@ def test_the_first_frame_and_its_sky_are_kept(tiny_weights):
     assert sky.float().mean() > 0.5 * view.sky.float().mean()
     # the observed sky is pasted into the dome: a still camera sees (nearly) the photo's sky
     assert (second.rgb - view.rgb).abs()[sky.expand_as(view.rgb)].mean() < 0.05
+
+
+def _splat_result(valid: torch.Tensor, value: float = 0.5):
+    from infinite_nature.render.splatting import SplatResult
+
+    valid = valid[None, None]
+    features = torch.where(valid, torch.full((1, 4, *valid.shape[-2:]), value), torch.zeros(()))
+    disparity = torch.where(valid, torch.full_like(valid, 0.3, dtype=torch.float32), torch.zeros(()))
+    return SplatResult(features, disparity, valid.float(), valid.float(), valid, "torch")
+
+
+def test_thin_cracks_are_interpolated_and_real_holes_are_left_to_the_refiner():
+    from infinite_nature.generate.flight import _fill_cracks
+
+    valid = torch.ones(32, 32, dtype=torch.bool)
+    valid[:, 5] = False  # a 1-px crack from magnification
+    valid[10, 20:23] = False  # a 3-px gap
+    valid[16:28, 8:20] = False  # a 12x12 disocclusion
+    filled = _fill_cracks(_splat_result(valid))
+    assert filled.valid[0, 0, 3, 5] and filled.valid[0, 0, 10, 21]
+    assert torch.allclose(filled.features[0, :, 3, 5], torch.full((4,), 0.5))
+    assert torch.allclose(filled.disparity[0, 0, 10, 20:23], torch.full((3,), 0.3))
+    assert not filled.valid[0, 0, 18:26, 10:18].any()  # the disocclusion's inside stays a hole
+    assert torch.equal(filled.features[0, :, 18:26, 10:18], torch.zeros(4, 8, 8))
+
+
+def test_rendered_pixels_are_kept_and_only_holes_are_refined(tiny_weights):
+    networks = load_flight_networks(str(tiny_weights), torch.device("cpu"))  # untrained: changes all it touches
+    view, fov = _first()
+    changes = {}
+    for keep in (True, False):
+        flight = Flight(view.rgb, view.disparity, view.sky, fov, networks.refiner, networks.sky, StraightPath(1e-4),
+                        keep_visible=keep)
+        frames = iter(flight)
+        next(frames)
+        changes[keep] = (next(frames).rgb - view.rgb).abs().mean()
+    assert changes[True] < 0.01 < changes[False]
