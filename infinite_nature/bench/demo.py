@@ -25,6 +25,17 @@ from infinite_nature.demo.session import FlightEngine
 from infinite_nature.errors import InfiniteNatureError, UsageError
 
 
+CHROMIUM_ARGS = [  # headless as root, and no background traffic on a machine without a network
+    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync",
+]
+
+
+def find_chromium() -> str | None:
+    """Debian's chromium (or another on PATH): the browser the browser client and tests drive."""
+    return shutil.which("chromium") or shutil.which("chromium-browser")
+
+
 @dataclass
 class DemoBenchConfig:
     """What ``infinite-nature bench demo`` measures."""
@@ -89,7 +100,7 @@ def _websocket_client(url: str, config: DemoBenchConfig) -> dict[str, float]:
 
 
 def _browser_client(url: str, config: DemoBenchConfig) -> dict[str, float]:
-    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    chromium = find_chromium()
     if chromium is None:
         raise UsageError("--client browser needs Debian's chromium (apt-get install chromium)")
     try:
@@ -98,9 +109,7 @@ def _browser_client(url: str, config: DemoBenchConfig) -> dict[str, float]:
         raise UsageError("--client browser needs playwright (pip install playwright)") from None
     rng = random.Random(config.seed)
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-            "--disable-component-update", "--disable-sync"])
+        browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
         page = browser.new_page()
         page.goto(url)
         page.wait_for_function("window.demoStats.frames >= 1", timeout=120_000)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import webbrowser
 from pathlib import Path
@@ -16,7 +17,11 @@ DEFAULT_WORLD = 7
 
 
 def _open_browser(url: str) -> None:
-    """Open the page when this machine has a browser; say nothing otherwise (headless servers)."""
+    """Open the page in a graphical browser when there is a desktop; never start a text-mode
+    browser in this terminal (what Python's webbrowser falls back to on a headless machine)."""
+    desktop = sys.platform in ("darwin", "win32") or os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")
+    if not desktop:
+        return
     try:
         webbrowser.get()
     except webbrowser.Error:

@@ -5,23 +5,19 @@ auto-pilot toggles, a photo uploads, a recording downloads as a valid mp4. The s
 land in test-artifacts/ (demo-world.png, demo.png).
 """
 
-import shutil
 from pathlib import Path
 
 import imageio.v3 as iio
 import pytest
 import torch
 
+from infinite_nature.bench.demo import CHROMIUM_ARGS, find_chromium
 from infinite_nature.demo.config import DemoConfig
 from infinite_nature.demo.server import FlightServer, Source, create_app, serve_in_thread
 from infinite_nature.demo.session import FlightEngine
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+CHROMIUM = find_chromium()
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
-CHROMIUM_ARGS = [  # no sandbox as root; no background traffic on a machine without a network
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync",
-]
 
 pytestmark = [
     pytest.mark.timeout(300),
