@@ -69,7 +69,6 @@ class FlightEngine:
 class Recording:
     token: str
     path: Path
-    frames: int
 
 
 class FlightSession:
@@ -150,7 +149,7 @@ class FlightSession:
         sink, token = self.sink, self.recording_token
         self.sink = self.recording_token = None
         sink.__exit__(None, None, None)
-        self.recordings[token] = Recording(token, sink.path, sink.count)
+        self.recordings[token] = Recording(token, sink.path)
         return {"type": "recording", "state": "ready", "url": f"/recordings/{token}.mp4", "frames": sink.count}
 
     def advance(self) -> tuple[bytes, dict, dict | None]:
