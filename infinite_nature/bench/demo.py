@@ -20,10 +20,8 @@ from dataclasses import dataclass, field
 import torch
 
 from infinite_nature.demo.config import DemoConfig
-from infinite_nature.demo.server import FlightServer, Source, create_app, serve_in_thread
-from infinite_nature.demo.session import FlightEngine
+from infinite_nature.demo.server import build_server, create_app, serve_in_thread
 from infinite_nature.errors import InfiniteNatureError, UsageError
-
 
 CHROMIUM_ARGS = [  # headless as root, and no background traffic on a machine without a network
     "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
@@ -131,8 +129,7 @@ def _browser_client(url: str, config: DemoBenchConfig) -> dict[str, float]:
 def run_demo_bench(config: DemoBenchConfig, device: torch.device) -> dict[str, float]:
     demo = DemoConfig(size=config.size, port=0, weights=config.weights, max_fps=config.max_fps)
     demo.validate()
-    engine = FlightEngine(demo, device)
-    server = FlightServer(demo, engine, Source(engine.from_world(config.world), "world"))
+    server = build_server(demo, device, world=config.world)
     try:
         with serve_in_thread(create_app(server), demo) as running:
             client = _browser_client if config.client == "browser" else _websocket_client

@@ -11,9 +11,6 @@ from pathlib import Path
 from infinite_nature.cli.arguments import non_negative_int
 from infinite_nature.config import add_arguments, from_namespace
 from infinite_nature.device import resolve_device
-from infinite_nature.errors import UsageError
-
-DEFAULT_WORLD = 7
 
 
 def _open_browser(url: str) -> None:
@@ -34,30 +31,17 @@ def _run(args: argparse.Namespace) -> int:
 
     config = from_namespace(DemoConfig, args)
     config.validate()
-    if args.image is not None and args.world is not None:
-        raise UsageError("give --image or --world, not both")
     if not is_loopback(config.host):
         print(f"warning: binding {config.host} makes the demo reachable from other machines; "
               "it has no login, so anyone who can reach it can use this machine's CPU/GPU", file=sys.stderr)
     device = resolve_device(config.device)
 
-    from infinite_nature.demo.server import (
-        FlightServer,
-        Source,
-        create_app,
-        serve_in_thread,
-    )
-    from infinite_nature.demo.session import FlightEngine
+    from infinite_nature.demo.server import build_server, create_app, serve_in_thread
 
-    engine = FlightEngine(config, device)
-    if args.image is not None:
-        source = Source(engine.from_file(Path(args.image)), "photo")
-    else:
-        source = Source(engine.from_world(DEFAULT_WORLD if args.world is None else args.world), "world")
-    server = FlightServer(config, engine, source)
+    server = build_server(config, device, None if args.image is None else Path(args.image), args.world)
     try:
         with serve_in_thread(create_app(server), config) as running:
-            print(f"infinite-nature demo: flying {source.first.name} at {running.url} (Ctrl+C stops)", flush=True)
+            print(f"infinite-nature demo: flying {server.source.first.name} at {running.url} (Ctrl+C stops)", flush=True)
             if not args.no_browser:
                 _open_browser(running.url)
             running.wait()
@@ -69,7 +53,7 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
-    from infinite_nature.demo.config import DemoConfig
+    from infinite_nature.demo.config import DEFAULT_WORLD, DemoConfig
 
     parser = subparsers.add_parser(
         "demo",
@@ -79,7 +63,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     )
     source = parser.add_mutually_exclusive_group()
     source.add_argument("--image", help="photo to start every new flight from (default: a procedural world)")
-    source.add_argument("--world", type=non_negative_int, help=f"procedural world seed to start from (default: {DEFAULT_WORLD})")
+    source.add_argument("--world", type=non_negative_int, default=DEFAULT_WORLD,
+                        help=f"procedural world seed to start from (default: {DEFAULT_WORLD})")
     add_arguments(parser, DemoConfig)
     parser.add_argument("--no-browser", action="store_true", help="do not open a browser window")
     parser.set_defaults(handler=_run)

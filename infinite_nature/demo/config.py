@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 
 from infinite_nature.errors import UsageError
 
+DEFAULT_WORLD = 7  # the procedural world new flights start from when no photo is given
+
 
 @dataclass
 class DemoConfig:

@@ -24,6 +24,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
+import torch
 import uvicorn
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
@@ -35,7 +36,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from infinite_nature import __version__
-from infinite_nature.demo.config import DemoConfig, is_loopback
+from infinite_nature.demo.config import DEFAULT_WORLD, DemoConfig, is_loopback
 from infinite_nature.demo.protocol import Command, ProtocolError, parse_command
 from infinite_nature.demo.session import FlightEngine, FlightSession
 from infinite_nature.errors import InfiniteNatureError
@@ -59,13 +60,12 @@ class Source:
 
 
 class FlightServer:
-    """Shared state: the engine, the start source, the live flights and their recordings."""
+    """Shared state: the engine, the start source, and the live flights (which own their recordings)."""
 
     def __init__(self, config: DemoConfig, engine: FlightEngine, source: Source) -> None:
         self.config, self.engine, self.source = config, engine, source
         self.folder = Path(tempfile.mkdtemp(prefix="infinite-nature-demo-"))
-        self.flights: dict[str, FlightSession | None] = {}
-        self.recordings: dict[str, Path] = {}
+        self.flights: dict[str, FlightSession | None] = {}  # None while a flight is being built
         self.flights_started = 0
 
     def close(self) -> None:
@@ -80,9 +80,18 @@ class FlightServer:
             "source": self.source.first.name,
         })
 
+    def _recording_path(self, token: str) -> Path | None:
+        """A live flight's finished recording by its token (gone with its flight)."""
+        if not TOKEN.fullmatch(token):
+            return None
+        for session in list(self.flights.values()):
+            path = None if session is None else session.recordings.get(token)
+            if path is not None:
+                return path
+        return None
+
     def recording(self, request: Request) -> Response:
-        token = request.path_params["token"]
-        path = self.recordings.get(token) if TOKEN.fullmatch(token) else None
+        path = self._recording_path(request.path_params["token"])
         if path is None or not path.is_file():
             return JSONResponse({"error": "no such recording (recordings last as long as their flight's page)"}, 404)
         return FileResponse(path, media_type="video/mp4", filename="infinite-nature-flight.mp4")
@@ -123,7 +132,6 @@ class FlightConnection:
         self.last_input = time.monotonic()
         self.upload_name = "upload"
         self.background: set[asyncio.Task] = set()
-        self.tokens: list[str] = []  # recordings this flight made
 
     def _run(self, function, *args) -> asyncio.Future:
         """Queue work on this flight's thread (in order) and return its future."""
@@ -158,8 +166,6 @@ class FlightConnection:
         finally:  # no awaits here: the handler may be being cancelled
             for task in list(self.background):
                 task.cancel()
-            for token in self.tokens:
-                server.recordings.pop(token, None)
             if self.session is not None:
                 self.executor.submit(self.session.close)  # runs after the step in progress, deletes the files
             self.executor.shutdown(wait=False)
@@ -197,34 +203,28 @@ class FlightConnection:
             self.upload_name = command.values["name"]
             return
         future = None if command.type == "step" else self._run(self.session.apply, command)  # type: ignore[union-attr]
-        self._spawn(self._finish(future, command))
+        self._spawn(self._finish(future, redraw=command.type in ("step", "restart", "world", "pause")))
 
-    async def _finish(self, future: asyncio.Future | None, command: Command) -> None:
+    async def _finish(self, future: asyncio.Future | None, redraw: bool) -> None:
         """Send a queued command's reply (or error) when its turn on the flight's thread is done;
-        the command was queued as it arrived, so commands keep their order."""
+        the command was queued as it arrived, so commands keep their order. ``redraw``: a paused
+        flight shows one frame afterwards (the new source, the next step, the held frame)."""
         try:
             reply = await future if future is not None else None
         except InfiniteNatureError as error:
             await self._send("error", fatal=False, message=str(error))
             return
         except Exception as error:
-            logger.exception("%s: command %s failed", self.name, command)
+            logger.exception("%s: a command failed", self.name)
             await self._send("error", fatal=True, message=f"The flight stopped: {type(error).__name__}: {error}")
             with contextlib.suppress(Exception):
                 await self.websocket.close(code=CLOSE_INTERNAL_ERROR)
             return
         if reply is not None:
-            if reply.get("type") == "recording" and reply.get("state") == "ready":
-                self._register_recording(reply)
             await self._send_message(reply)
-        if command.type in ("step", "restart", "world", "pause"):  # a paused flight shows the new frame
+        if redraw:
             self.step_requested = True
         self.wake.set()
-
-    def _register_recording(self, reply: dict) -> None:
-        token = reply["url"].rsplit("/", 1)[-1].removesuffix(".mp4")
-        self.server.recordings[token] = self.server.folder / f"{token}.mp4"
-        self.tokens.append(token)
 
     def _handle_upload(self, data: bytes) -> None:
         self.last_input = time.monotonic()
@@ -234,7 +234,7 @@ class FlightConnection:
 
     async def _upload_reply(self, future: asyncio.Future, name: str) -> None:
         await self._send("status", message=f"Reading {name} and estimating its depth ...")
-        await self._finish(future, Command("restart", {}))
+        await self._finish(future, redraw=True)
 
     async def _frames(self) -> None:
         interval = 1.0 / self.server.config.max_fps
@@ -249,7 +249,6 @@ class FlightConnection:
             started = time.monotonic()
             jpeg, meta, notice = await self._run(session.advance)
             if notice is not None:
-                self._register_recording(notice)
                 await self._send_message(notice)
             while self.acked < self.sent:  # at most one unacknowledged frame
                 self.acked_event.clear()
@@ -273,6 +272,14 @@ class FlightConnection:
                 await self.websocket.close()
                 return
             await asyncio.sleep(min(left, 5.0))
+
+
+def build_server(config: DemoConfig, device: torch.device, image: Path | None = None,
+                 world: int = DEFAULT_WORLD) -> FlightServer:
+    """Load the networks and the start source (the photo if given, else the world) for a server."""
+    engine = FlightEngine(config, device)
+    source = Source(engine.from_file(image), "photo") if image is not None else Source(engine.from_world(world), "world")
+    return FlightServer(config, engine, source)
 
 
 def create_app(server: FlightServer) -> Starlette:

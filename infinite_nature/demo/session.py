@@ -10,7 +10,6 @@ from __future__ import annotations
 import logging
 import secrets
 import time
-from dataclasses import dataclass
 from pathlib import Path
 
 import cv2
@@ -24,7 +23,12 @@ from infinite_nature.demo.protocol import Command
 from infinite_nature.depth import make_depth_backend
 from infinite_nature.errors import InfiniteNatureError
 from infinite_nature.generate.flight import Flight
-from infinite_nature.generate.inputs import FirstFrame, decode_photo, example_frame, load_photo
+from infinite_nature.generate.inputs import (
+    FirstFrame,
+    decode_photo,
+    example_frame,
+    load_photo,
+)
 from infinite_nature.generate.video import FrameSink
 from infinite_nature.generate.weights import load_flight_networks
 from infinite_nature.image import tensor_to_image
@@ -65,12 +69,6 @@ class FlightEngine:
         return self.from_photo(load_photo(path, self.config.size))
 
 
-@dataclass
-class Recording:
-    token: str
-    path: Path
-
-
 class FlightSession:
     """A steerable flight that yields (JPEG bytes, frame metadata) one step at a time."""
 
@@ -79,9 +77,8 @@ class FlightSession:
         self.pilot = DemoPilot()
         self.paused = False
         self.last_seq = 0
-        self.sink: FrameSink | None = None
-        self.recording_token: str | None = None
-        self.recordings: dict[str, Recording] = {}
+        self.sink: FrameSink | None = None  # the recording in progress; its file is named by its token
+        self.recordings: dict[str, Path] = {}  # finished recordings by token, oldest first
         self._start(first, kind)
 
     def _start(self, first: FirstFrame, kind: str) -> None:
@@ -137,19 +134,18 @@ class FlightSession:
             return None
         if len(self.recordings) >= MAX_RECORDINGS_PER_FLIGHT:
             oldest = next(iter(self.recordings))
-            self.recordings.pop(oldest).path.unlink(missing_ok=True)
-        self.recording_token = secrets.token_hex(16)
-        self.sink = FrameSink(self.folder / f"{self.recording_token}.mp4", RECORDING_FPS).__enter__()
+            self.recordings.pop(oldest).unlink(missing_ok=True)
+        self.sink = FrameSink(self.folder / f"{secrets.token_hex(16)}.mp4", RECORDING_FPS).__enter__()
         self.sink.write(tensor_to_image(self.frame.rgb))
         return {"type": "recording", "state": "started"}
 
     def _stop_recording(self) -> dict | None:
-        if self.sink is None or self.recording_token is None:
+        if self.sink is None:
             return None
-        sink, token = self.sink, self.recording_token
-        self.sink = self.recording_token = None
+        sink, self.sink = self.sink, None
         sink.__exit__(None, None, None)
-        self.recordings[token] = Recording(token, sink.path)
+        token = sink.path.stem
+        self.recordings[token] = sink.path
         return {"type": "recording", "state": "ready", "url": f"/recordings/{token}.mp4", "frames": sink.count}
 
     def advance(self) -> tuple[bytes, dict, dict | None]:
@@ -186,6 +182,6 @@ class FlightSession:
         if self.sink is not None:
             sink, self.sink = self.sink, None
             sink.__exit__(RuntimeError, RuntimeError("flight closed"), None)
-        for recording in self.recordings.values():
-            recording.path.unlink(missing_ok=True)
+        for path in self.recordings.values():
+            path.unlink(missing_ok=True)
         self.recordings.clear()

@@ -13,8 +13,7 @@ import torch
 
 from infinite_nature.bench.demo import CHROMIUM_ARGS, find_chromium
 from infinite_nature.demo.config import DemoConfig
-from infinite_nature.demo.server import FlightServer, Source, create_app, serve_in_thread
-from infinite_nature.demo.session import FlightEngine
+from infinite_nature.demo.server import build_server, create_app, serve_in_thread
 
 CHROMIUM = find_chromium()
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
@@ -28,8 +27,7 @@ pytestmark = [
 @pytest.fixture(scope="module")
 def demo_url():
     config = DemoConfig(size=128, port=0)
-    engine = FlightEngine(config, torch.device("cpu"))
-    server = FlightServer(config, engine, Source(engine.from_world(3), "world"))
+    server = build_server(config, torch.device("cpu"), world=3)
     try:
         with serve_in_thread(create_app(server), config) as running:
             yield running.url
