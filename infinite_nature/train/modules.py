@@ -130,18 +130,40 @@ class DepthSkyModule(_StepModule):
         return {"optimizer": optimizer, "lr_scheduler": {"scheduler": schedule, "interval": "step"}}
 
 
-class RefinerModule(_StepModule):
-    """Cycle consistency on still photos plus a hinge GAN on non-cyclic views (two optimizers, EMA)."""
+class _GanModule(_StepModule):
+    """A generator, its EMA copy (what gets exported) and a discriminator, with two optimizers
+    stepped by hand: the shared half of the refiner and sky recipes."""
 
     network_attribute = "ema"
 
-    def __init__(self, config: RefinerTrainConfig) -> None:
+    def __init__(self, config: TrainConfig, generator: torch.nn.Module, name: str, discriminator: torch.nn.Module) -> None:
         super().__init__(config)
         self.automatic_optimization = False
-        self.generator = RefinerNet()
-        self._init_from(self.generator, "refiner")
-        self.discriminator = MultiScaleDiscriminator(DiscriminatorConfig(in_channels=4))
+        self.generator = generator
+        self._init_from(self.generator, name)
+        self.discriminator = discriminator
         self.ema = copy.deepcopy(self.generator).requires_grad_(False)
+
+    def step_generator(self, optimizer: torch.optim.Optimizer, loss: torch.Tensor) -> None:
+        optimizer.zero_grad(set_to_none=True)
+        self.manual_backward(loss)
+        optimizer.step()
+        _update_ema(self.ema, self.generator, self.config.ema_decay)
+
+    def step_discriminator(self, optimizer: torch.optim.Optimizer, loss: torch.Tensor) -> None:
+        optimizer.zero_grad(set_to_none=True)
+        self.manual_backward(loss)
+        optimizer.step()
+
+    def configure_optimizers(self):
+        return _adam(self.generator.parameters(), self.config), _adam(self.discriminator.parameters(), self.config)
+
+
+class RefinerModule(_GanModule):
+    """Cycle consistency on still photos plus a hinge GAN on non-cyclic views (two optimizers, EMA)."""
+
+    def __init__(self, config: RefinerTrainConfig) -> None:
+        super().__init__(config, RefinerNet(), "refiner", MultiScaleDiscriminator(DiscriminatorConfig(in_channels=4)))
 
     def views(self, batch: dict[str, torch.Tensor], step: int, generator_net: RefinerNet):
         random = torch.Generator().manual_seed(self.config.seed * 7919 + step * 2 + self.global_rank * 104729)
@@ -175,10 +197,7 @@ class RefinerModule(_StepModule):
             matching = feature_matching_loss(self.discriminator(real), self.discriminator(torch.cat([cycle.rgb, cycle.disparity], 1)))
             g_loss = g_loss + c.adversarial_weight * adversarial + c.feature_matching_weight * matching
             logs |= {"train/g_adversarial": adversarial, "train/feature_matching": matching}
-        g_optimizer.zero_grad(set_to_none=True)
-        self.manual_backward(g_loss)
-        g_optimizer.step()
-        _update_ema(self.ema, self.generator, c.ema_decay)
+        self.step_generator(g_optimizer, g_loss)
 
         real_input = real.detach().requires_grad_(c.r1_weight > 0)
         real_out = self.discriminator(real_input)
@@ -186,9 +205,7 @@ class RefinerModule(_StepModule):
         if c.r1_weight > 0:
             gradient = torch.autograd.grad(sum(o[0].sum() for o in real_out), real_input, create_graph=True)[0]
             d_loss = d_loss + c.r1_weight * gradient.square().sum(dim=(1, 2, 3)).mean()
-        d_optimizer.zero_grad(set_to_none=True)
-        self.manual_backward(d_loss)
-        d_optimizer.step()
+        self.step_discriminator(d_optimizer, d_loss)
         self.log_dict(logs | {"train/g_loss": g_loss, "train/d_loss": d_loss}, prog_bar=True, on_step=True)
         if self._due(step, c.sample_every):
             save_grid(self.sample_path(step), [batch["rgb"], there.features, forward.rgb.detach(), back.features,
@@ -201,25 +218,16 @@ class RefinerModule(_StepModule):
         self.log("val/cycle_psnr", (10 * torch.log10(1.0 / mse)).mean(), prog_bar=True)
         self.log("val/reconstruction", self.reconstruction(batch, back, cycle))
 
-    def configure_optimizers(self):
-        return _adam(self.generator.parameters(), self.config), _adam(self.discriminator.parameters(), self.config)
-
 
 DOME_CACHE_SIZE = 4096  # world sky domes kept in memory (float16, about 220 kB each)
 
 
-class SkyModule(_StepModule):
+class SkyModule(_GanModule):
     """Completes sky domes from the visible sky of world views; the world's own dome is the target."""
 
-    network_attribute = "ema"
-
     def __init__(self, config: SkyTrainConfig) -> None:
-        super().__init__(config)
-        self.automatic_optimization = False
-        self.generator = SkyGenerator()
-        self._init_from(self.generator, "sky_generator")
-        self.discriminator = MultiScaleDiscriminator(DiscriminatorConfig(in_channels=3, scales=2))
-        self.ema = copy.deepcopy(self.generator).requires_grad_(False)
+        discriminator = MultiScaleDiscriminator(DiscriminatorConfig(in_channels=3, scales=2))
+        super().__init__(config, SkyGenerator(), "sky_generator", discriminator)
         self._domes: OrderedDict[int, torch.Tensor] = OrderedDict()  # LRU of target domes, float16
 
     def domes(self, seeds: torch.Tensor) -> torch.Tensor:
@@ -253,14 +261,9 @@ class SkyModule(_StepModule):
         reconstruction = ((dome - target).abs() * (1.0 + 2.0 * known)).mean()
         adversarial = hinge_generator_loss(self.discriminator(dome))
         g_loss = reconstruction + c.adversarial_weight * adversarial
-        g_optimizer.zero_grad(set_to_none=True)
-        self.manual_backward(g_loss)
-        g_optimizer.step()
-        _update_ema(self.ema, self.generator, c.ema_decay)
+        self.step_generator(g_optimizer, g_loss)
         d_loss = hinge_discriminator_loss(self.discriminator(target), self.discriminator(dome.detach()))
-        d_optimizer.zero_grad(set_to_none=True)
-        self.manual_backward(d_loss)
-        d_optimizer.step()
+        self.step_discriminator(d_optimizer, d_loss)
         self.log_dict({"train/reconstruction": reconstruction, "train/g_adversarial": adversarial,
                        "train/d_loss": d_loss}, prog_bar=True, on_step=True)
         if self._due(step, c.sample_every):
@@ -271,9 +274,6 @@ class SkyModule(_StepModule):
         partial, known = self.inputs(batch)
         dome = self.ema(partial, known)
         self.log("val/dome_l1", (dome - self.domes(batch["world_seed"])).abs().mean(), prog_bar=True)
-
-    def configure_optimizers(self):
-        return _adam(self.generator.parameters(), self.config), _adam(self.discriminator.parameters(), self.config)
 
 
 MODULES = {"depth": DepthSkyModule, "refiner": RefinerModule, "sky": SkyModule}
