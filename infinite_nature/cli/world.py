@@ -70,7 +70,8 @@ def _run_export(args: argparse.Namespace) -> int:
     out = Path(args.out)
     if out.exists() and not out.is_dir():
         raise UsageError(f"--out {out} exists and is not a folder")
-    summary = export_worlds(out, args.count, height, width, start_seed=args.start_seed, progress=not args.quiet)
+    summary = export_worlds(out, args.count, height, width, start_seed=args.start_seed, progress=not args.quiet,
+                            path_steps=args.path_steps, step_length=args.step_length)
     print(
         f"exported {summary.written} new view(s) to {out} ({summary.skipped_existing} already there, "
         f"{summary.failed} failed) in {summary.seconds:.1f} s"
@@ -113,5 +114,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     export.add_argument("--out", required=True, help="output folder")
     export.add_argument("--size", type=image_size, default=(256, 256), help="WIDTHxHEIGHT (default: 256x256)")
     export.add_argument("--start-seed", type=non_negative_int, default=0, help="first world seed (default: 0)")
+    export.add_argument("--path-steps", type=non_negative_int, default=0,
+                        help="also write the true views 1..N steps along each start view's flight path "
+                        "(pairs for 'train refiner --mode trajectory'; default: 0)")
+    export.add_argument("--step-length", type=positive_float, default=3.0, help="metres per path step (default: 3)")
     export.add_argument("--quiet", action="store_true", help="no progress bar")
     export.set_defaults(handler=_run_export)

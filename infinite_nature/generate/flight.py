@@ -17,25 +17,24 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import torch
 import torch.nn.functional as F
 from kornia.filters import gaussian_blur2d
-from kornia.morphology import closing, erosion
+from kornia.morphology import erosion
 
 from infinite_nature.camera.base import CameraController, ViewState
 from infinite_nature.disparity import DISPARITY_MAX, DISPARITY_MIN
 from infinite_nature.geometry.intrinsics import intrinsics_from_fov
 from infinite_nature.geometry.pose import relative_pose
 from infinite_nature.render import splat
-from infinite_nature.render.splatting import SplatResult
+from infinite_nature.render.fill import fill_cracks, keep_rendered
 from infinite_nature.render.sky_dome import render_panorama, view_to_panorama
 
 logger = logging.getLogger(__name__)
 
 SKY_DISPARITY = 0.02  # refined pixels this far away count as sky where the splat knew nothing
-CRACK_FILL_PASSES = 2  # a 5x5 closing finds cracks up to 3 px wide; two 3x3 passes reach their middle
 ANCHOR_MIN_COVERAGE = 0.8  # splat from the anchor frame while it still covers this share of the view
 
 
@@ -55,26 +54,6 @@ def _match_rows(dome: torch.Tensor, partial: torch.Tensor, known: torch.Tensor) 
     offset = observed - generated  # [1, 3, H, 1], meaningful on observed rows
     nearest = rows[(torch.arange(dome.shape[-2], device=dome.device)[:, None] - rows[None]).abs().argmin(dim=1)]
     return (dome + offset[:, :, nearest]).clamp(0, 1)
-
-
-def _fill_cracks(splatted: SplatResult) -> SplatResult:
-    """Interpolate the pinholes and thin cracks that magnification leaves between splatted
-    points (holes a 5x5 closing of the validity mask covers), from the nearest rendered
-    pixels inwards, so the refiner only has to invent what was really unseen:
-    disocclusions and the view's new borders."""
-    known = splatted.valid.float()  # [B, 1, H, W]
-    cracks = (closing(known, torch.ones(5, 5, device=known.device)) > 0.5) & ~splatted.valid
-    if not bool(cracks.any()):
-        return splatted
-    features, disparity = splatted.features, splatted.disparity
-    for _ in range(CRACK_FILL_PASSES):
-        weight = F.avg_pool2d(known, 3, stride=1, padding=1)
-        fill = cracks & (weight > 0) & (known < 0.5)
-        weight = weight.clamp_min(1e-6)
-        features = torch.where(fill, F.avg_pool2d(features * known, 3, stride=1, padding=1) / weight, features)
-        disparity = torch.where(fill, F.avg_pool2d(disparity * known, 3, stride=1, padding=1) / weight, disparity)
-        known = known + fill.float()
-    return replace(splatted, features=features, disparity=disparity, valid=known > 0.5)
 
 
 @dataclass
@@ -165,7 +144,7 @@ class Flight:
         rgb, disparity, sky, source_pose, source_k = view
         transform = relative_pose(source_pose[None], pose[None]).to(rgb.device, torch.float32)
         features = torch.cat([rgb, sky.float()], dim=1)
-        return _fill_cracks(splat(features, disparity, source_k, transform, target_intrinsics=target_k))
+        return fill_cracks(splat(features, disparity, source_k, transform, target_intrinsics=target_k))
 
     @torch.inference_mode()
     def advance(self) -> Frame:
@@ -190,9 +169,7 @@ class Flight:
             log_ratio = torch.log(splatted.disparity[visible]) - torch.log(disparity[visible].clamp_min(1e-6))
             disparity = (disparity * torch.exp(log_ratio.mean())).clamp(DISPARITY_MIN, DISPARITY_MAX)
         if self.keep_visible:  # rendered pixels stay exactly as rendered; the refiner fills the rest
-            keep = gaussian_blur2d(erosion(valid.float(), torch.ones(3, 3, device=self.device)), (5, 5), (1.0, 1.0))
-            rgb = rgb + (splatted.features[:, :3] - rgb) * keep
-            disparity = disparity + (splatted.disparity.clamp(DISPARITY_MIN, DISPARITY_MAX) - disparity) * keep
+            rgb, disparity, keep = keep_rendered(rgb, disparity, splatted)
         sky = torch.where(valid, splat_sky, disparity <= SKY_DISPARITY)
         sky_view = render_panorama(self.dome, target_k, next_pose[:3, :3][None].to(self.device, torch.float32),
                                    height, width, self.dome_settings[2])

@@ -26,10 +26,12 @@ class TrainConfig:
     worlds: str | None = _f(None, "an exported procedural-world folder ('infinite-nature world export')")
     out: str = _f("runs/train", "output folder: checkpoints, logs, samples, export")
     max_steps: int = _f(2000, "training steps (batches)")
+    max_minutes: float = _f(0.0, "stop after this many minutes even before --max-steps, then export as usual (0: no limit)")
     batch_size: int = _f(8, "images per batch and device")
     resolution: int = _f(128, "square training crop size")
     learning_rate: float = _f(2e-4, "Adam learning rate")
     seed: int = _f(0, "random seed (data order, crops, virtual cameras)")
+    workers: int = _f(0, "processes that build training batches ahead of the step (0: the training process builds them)")
     depth: str = _f("builtin", "depth backend for --data photos without depth sidecars")
     depth_weights: str | None = _f(None, "local weights for --depth (see docs/networks.md)")
     accelerator: str = _f("auto", "Lightning accelerator: auto, cpu, gpu")
@@ -50,17 +52,22 @@ class TrainConfig:
 @dataclass
 class DepthTrainConfig(TrainConfig):
     encoder: str = _f("mobilenetv4_conv_small", "timm encoder (created with pretrained=False)")
+    decoder_channels: int = _f(48, "width of the feature-pyramid decoder")
     gradient_weight: float = _f(0.5, "weight of the gradient-matching loss")
+    relative_weight: float = _f(0.0, "weight of the relative depth error (AbsRel after alignment); it weighs far terrain up")
     sky_weight: float = _f(0.2, "weight of the sky BCE loss")
     learning_rate: float = _f(1e-3, "Adam learning rate")
 
 
 @dataclass
 class RefinerTrainConfig(TrainConfig):
-    reconstruction_weight: float = _f(1.0, "L1 weight on the cycle view (RGB + disparity)")
-    hole_weight: float = _f(2.0, "extra L1 weight inside the holes of the cycle view")
-    adversarial_weight: float = _f(0.05, "hinge GAN weight on the non-cyclic (forward) views")
-    feature_matching_weight: float = _f(1.0, "discriminator feature matching on the cycle view")
+    mode: str = _f("cycle", "cycle: there-and-back renders of still views (InfiniteNature-Zero, photos work); "
+                   "trajectory: true novel views along world paths (Infinite Nature 2021; needs "
+                   "'world export --path-steps N')", choices=("cycle", "trajectory"))
+    reconstruction_weight: float = _f(1.0, "L1 weight on the cycle view, or the true target view (RGB + disparity)")
+    hole_weight: float = _f(2.0, "extra L1 weight inside the holes of the cycle (or target) view")
+    adversarial_weight: float = _f(0.05, "hinge GAN weight on the non-cyclic (forward) views, or the target views")
+    feature_matching_weight: float = _f(1.0, "discriminator feature matching on the cycle (or target) view")
     r1_weight: float = _f(0.0, "R1 penalty on real images (spectral norm is on already)")
     ema_decay: float = _f(0.995, "EMA of the generator weights (the EMA is what gets exported)")
     motion_scale: float = _f(1.0, "strength of the virtual camera moves")

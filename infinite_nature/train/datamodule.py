@@ -9,18 +9,20 @@ from torch.utils.data import DataLoader
 from infinite_nature.errors import UsageError
 from infinite_nature.train.configs import TrainConfig
 from infinite_nature.train.data import HeldOutSet, StepBatches, StepTicker, prepare_collection, split
+from infinite_nature.train.pairs import HeldOutPairs, PairBatches, find_path_pairs
+from infinite_nature.train.prefetch import PrefetchedBatches
 
 
 class CollectionDataModule(L.LightningDataModule):
     """``--data`` (photos; depth cached from a backend) or ``--worlds`` (exported worlds, exact depth)."""
 
-    def __init__(self, config: TrainConfig, flip: bool = True, require_world: bool = False) -> None:
+    def __init__(self, config: TrainConfig, flip: bool = True, require_world: bool = False, pairs: bool = False) -> None:
         super().__init__()
         if bool(config.data) == bool(config.worlds):
             raise UsageError("give exactly one of --data PHOTO_FOLDER or --worlds EXPORTED_WORLD_FOLDER")
-        self.config, self.flip, self.require_world = config, flip, require_world
-        self.batches: StepBatches | None = None
-        self.held_out: HeldOutSet | None = None
+        self.config, self.flip, self.require_world, self.pairs = config, flip, require_world, pairs
+        self.batches: StepBatches | PairBatches | PrefetchedBatches | None = None
+        self.held_out: HeldOutSet | HeldOutPairs | None = None
 
     def setup(self, stage: str | None = None) -> None:
         if self.batches is not None:
@@ -34,9 +36,31 @@ class CollectionDataModule(L.LightningDataModule):
             samples = [s for s in samples if s.item.camera is not None]
             if not samples:
                 raise UsageError(f"{folder}: the sky recipe needs exported worlds (NAME.camera.json with world_seed)")
-        train, held_out = split(samples)
-        self.batches = StepBatches(train, config.resolution, config.batch_size, config.seed, flip=self.flip)
-        self.held_out = HeldOutSet(held_out[:64], config.resolution)
+        if self.pairs:
+            self._setup_pairs(folder, samples)
+        else:
+            train, held_out = split(samples)
+            self.batches = StepBatches(train, config.resolution, config.batch_size, config.seed, flip=self.flip)
+            self.held_out = HeldOutSet(held_out[:64], config.resolution)
+        if config.workers > 0:
+            self.batches = PrefetchedBatches(self.batches, config.workers)
+
+    def _setup_pairs(self, folder: str, samples: list) -> None:
+        config = self.config
+        pairs = find_path_pairs(samples)
+        if not pairs:
+            raise UsageError(f"{folder}: no path pairs; export worlds with 'infinite-nature world export --path-steps N'")
+        train = [p for p in pairs if not p.held_out]
+        held_out = [p for p in pairs if p.held_out]
+        if not train or not held_out:
+            train = held_out = pairs
+        self.batches = PairBatches(train, config.resolution, config.batch_size, config.seed, flip=self.flip)
+        self.held_out = HeldOutPairs(held_out[:64], config.resolution)
+
+    def teardown(self, stage: str | None = None) -> None:
+        if isinstance(self.batches, PrefetchedBatches):
+            self.batches.close()
+            self.batches = None
 
     def train_dataloader(self) -> DataLoader:
         return DataLoader(StepTicker(), batch_size=None)

@@ -22,6 +22,8 @@ from infinite_nature.models import (
     load_checkpoint,
     save_checkpoint,
 )
+from infinite_nature.render import splat
+from infinite_nature.render.fill import fill_cracks, keep_rendered
 from infinite_nature.render.sky_dome import view_to_panorama
 from infinite_nature.train.configs import DepthTrainConfig, RefinerTrainConfig, SkyTrainConfig, TrainConfig
 from infinite_nature.train.cycle import random_motion, there_and_back
@@ -90,16 +92,18 @@ class DepthSkyModule(_StepModule):
 
     def __init__(self, config: DepthTrainConfig) -> None:
         super().__init__(config)
-        self.model = DepthSkyNet(DepthSkyConfig(encoder=config.encoder))
+        self.model = DepthSkyNet(DepthSkyConfig(encoder=config.encoder, decoder_channels=config.decoder_channels))
         self._init_from(self.model, "depth_sky")
 
     def losses(self, batch: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
         raw, logits = self.model(batch["rgb"])
+        raw, logits = raw.float(), logits.float()  # alignment sums stay in float32 under mixed precision
         ground = ~batch["sky"]
         return {
             "ssi": scale_shift_invariant_loss(raw, batch["disparity"], ground),
             "gradient": gradient_matching_loss(raw, batch["disparity"], ground),
             "sky_bce": F.binary_cross_entropy_with_logits(logits, batch["sky"].float()),
+            "relative": absolute_relative_error(raw, batch["disparity"], ground),
             "_raw": raw,
             "_logits": logits,
         }
@@ -108,7 +112,8 @@ class DepthSkyModule(_StepModule):
         step, batch = self.next_batch()
         parts = self.losses(batch)
         c = self.config
-        loss = parts["ssi"] + c.gradient_weight * parts["gradient"] + c.sky_weight * parts["sky_bce"]
+        loss = (parts["ssi"] + c.gradient_weight * parts["gradient"] + c.sky_weight * parts["sky_bce"]
+                + c.relative_weight * parts["relative"])
         self.log_dict({f"train/{k}": v for k, v in parts.items() if not k.startswith("_")} | {"train/loss": loss},
                       prog_bar=True, on_step=True)
         if self._due(step, c.sample_every):
@@ -183,18 +188,28 @@ class RefinerModule(_GanModule):
         return rgb + disparity
 
     def training_step(self, tick, batch_index):
-        c = self.config
-        g_optimizer, d_optimizer = self.optimizers()
         step, batch = self.next_batch()
         there, back, cycle, forward = self.views(batch, step, self.generator)
         real = torch.cat([batch["rgb"], batch["disparity"]], dim=1)
         fake = torch.cat([forward.rgb, forward.disparity], dim=1)
-        reconstruction = self.reconstruction(batch, back, cycle)
+        matched = torch.cat([cycle.rgb, cycle.disparity], dim=1)
+        g_loss = self.update(step, real, fake, matched, self.reconstruction(batch, back, cycle))
+        if self._due(step, self.config.sample_every):
+            save_grid(self.sample_path(step), [batch["rgb"], there.features, forward.rgb.detach(), back.features,
+                                               cycle.rgb.detach()])
+        return g_loss
+
+    def update(self, step: int, real: torch.Tensor, fake: torch.Tensor, matched: torch.Tensor,
+               reconstruction: torch.Tensor) -> torch.Tensor:
+        """One generator step (reconstruction; after ``adversarial_start`` also hinge GAN on ``fake``
+        and feature matching of ``matched`` against ``real``), then one discriminator step."""
+        c = self.config
+        g_optimizer, d_optimizer = self.optimizers()
         g_loss = c.reconstruction_weight * reconstruction
         logs = {"train/reconstruction": reconstruction}
         if step >= c.adversarial_start:
             adversarial = hinge_generator_loss(self.discriminator(fake))
-            matching = feature_matching_loss(self.discriminator(real), self.discriminator(torch.cat([cycle.rgb, cycle.disparity], 1)))
+            matching = feature_matching_loss(self.discriminator(real), self.discriminator(matched))
             g_loss = g_loss + c.adversarial_weight * adversarial + c.feature_matching_weight * matching
             logs |= {"train/g_adversarial": adversarial, "train/feature_matching": matching}
         self.step_generator(g_optimizer, g_loss)
@@ -207,9 +222,6 @@ class RefinerModule(_GanModule):
             d_loss = d_loss + c.r1_weight * gradient.square().sum(dim=(1, 2, 3)).mean()
         self.step_discriminator(d_optimizer, d_loss)
         self.log_dict(logs | {"train/g_loss": g_loss, "train/d_loss": d_loss}, prog_bar=True, on_step=True)
-        if self._due(step, c.sample_every):
-            save_grid(self.sample_path(step), [batch["rgb"], there.features, forward.rgb.detach(), back.features,
-                                               cycle.rgb.detach()])
         return g_loss
 
     def validation_step(self, batch, batch_index):
@@ -217,6 +229,47 @@ class RefinerModule(_GanModule):
         mse = (cycle.rgb - batch["rgb"]).square().mean(dim=(1, 2, 3)).clamp_min(1e-10)
         self.log("val/cycle_psnr", (10 * torch.log10(1.0 / mse)).mean(), prog_bar=True)
         self.log("val/reconstruction", self.reconstruction(batch, back, cycle))
+
+
+class TrajectoryRefinerModule(RefinerModule):
+    """The refiner learns from true novel views along world paths (``--mode trajectory``): the
+    start view is splatted to the camera ``k`` steps on, cracks filled and rendered pixels kept
+    exactly as in a flight, and the result must match the true view there."""
+
+    def views(self, batch: dict[str, torch.Tensor], step: int, generator_net: RefinerNet):
+        random = torch.Generator().manual_seed(self.config.seed * 7919 + step * 2 + self.global_rank * 104729)
+        rgb = batch["rgb"]
+        with torch.no_grad():
+            features = torch.cat([rgb, batch["sky"].to(rgb.dtype)], dim=1)
+            splatted = fill_cracks(splat(features, batch["disparity"], batch["intrinsics"], batch["transform"]))
+        latent = generator_net.sample_latent(rgb.shape[0], random).to(self.device)
+        refined = generator_net(splatted.features[:, :3], splatted.disparity, splatted.valid.to(rgb.dtype),
+                                generator_net.encode_style(rgb), latent)
+        shown_rgb, shown_disparity, kept = keep_rendered(refined.rgb, refined.disparity, splatted)
+        return splatted, refined, torch.cat([shown_rgb, shown_disparity], dim=1), kept
+
+    def reconstruction(self, batch, refined, shown, kept) -> torch.Tensor:
+        """L1 of the refiner's whole output, plus ``hole_weight`` times L1 where the flight shows it."""
+        target = torch.cat([batch["target_rgb"], batch["target_disparity"]], dim=1)
+        whole = (torch.cat([refined.rgb, refined.disparity], dim=1) - target).abs().mean()
+        holes = ((shown - target).abs() * (1.0 - kept)).mean()
+        return whole + self.config.hole_weight * holes
+
+    def training_step(self, tick, batch_index):
+        step, batch = self.next_batch()
+        splatted, refined, shown, kept = self.views(batch, step, self.generator)
+        real = torch.cat([batch["target_rgb"], batch["target_disparity"]], dim=1)
+        g_loss = self.update(step, real, shown, shown, self.reconstruction(batch, refined, shown, kept))
+        if self._due(step, self.config.sample_every):
+            save_grid(self.sample_path(step), [batch["rgb"], splatted.features[:, :3], shown[:, :3].detach(),
+                                               batch["target_rgb"]])
+        return g_loss
+
+    def validation_step(self, batch, batch_index):
+        _, refined, shown, kept = self.views(batch, 10_000_000 + batch_index, self.ema)
+        mse = (shown[:, :3] - batch["target_rgb"]).square().mean(dim=(1, 2, 3)).clamp_min(1e-10)
+        self.log("val/target_psnr", (10 * torch.log10(1.0 / mse)).mean(), prog_bar=True)
+        self.log("val/reconstruction", self.reconstruction(batch, refined, shown, kept))
 
 
 DOME_CACHE_SIZE = 4096  # world sky domes kept in memory (float16, about 220 kB each)
@@ -277,4 +330,5 @@ class SkyModule(_GanModule):
 
 
 MODULES = {"depth": DepthSkyModule, "refiner": RefinerModule, "sky": SkyModule}
+TRAJECTORY_MODULES = {"refiner": TrajectoryRefinerModule}  # recipes with a --mode trajectory
 OPTIMIZERS_PER_STEP = {"depth": 1, "refiner": 2, "sky": 2}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import platform
 import time
+from datetime import timedelta
 from pathlib import Path
 
 import lightning as L
@@ -14,7 +15,7 @@ from lightning.pytorch.loggers import CSVLogger, TensorBoardLogger
 from infinite_nature.errors import UsageError
 from infinite_nature.train.configs import TrainConfig
 from infinite_nature.train.datamodule import CollectionDataModule
-from infinite_nature.train.modules import MODULES, OPTIMIZERS_PER_STEP
+from infinite_nature.train.modules import MODULES, OPTIMIZERS_PER_STEP, TRAJECTORY_MODULES
 
 EXPORT_NAMES = {"depth": "depth_sky", "refiner": "refiner", "sky": "sky_generator"}
 
@@ -40,6 +41,7 @@ def build_trainer(recipe: str, config: TrainConfig) -> L.Trainer:
     validate = min(config.validate_every, config.max_steps)
     return L.Trainer(
         max_steps=config.max_steps * per_step,
+        max_time=timedelta(minutes=config.max_minutes) if config.max_minutes > 0 else None,
         accelerator=config.accelerator,
         devices=_devices(config.devices),
         strategy=config.strategy,
@@ -64,11 +66,14 @@ def train(recipe: str, config: TrainConfig) -> tuple[Path, Path]:
         raise UsageError(f"unknown recipe {recipe!r}; one of {', '.join(MODULES)}")
     if config.max_steps < 1 or config.batch_size < 1 or config.resolution < 32:
         raise UsageError("--max-steps and --batch-size must be >= 1 and --resolution >= 32")
+    if config.workers < 0 or config.max_minutes < 0:
+        raise UsageError("--workers and --max-minutes must be >= 0")
     if config.resume and not Path(config.resume).is_file():
         raise UsageError(f"--resume {config.resume}: no such checkpoint")
     L.seed_everything(config.seed, workers=True, verbose=False)
-    datamodule = CollectionDataModule(config, flip=recipe != "sky", require_world=recipe == "sky")
-    module = MODULES[recipe](config)
+    pairs = getattr(config, "mode", "cycle") == "trajectory"
+    datamodule = CollectionDataModule(config, flip=recipe != "sky", require_world=recipe == "sky", pairs=pairs)
+    module = (TRAJECTORY_MODULES if pairs else MODULES)[recipe](config)
     trainer = build_trainer(recipe, config)
     start = time.perf_counter()
     trainer.fit(module, datamodule=datamodule, ckpt_path=config.resume, weights_only=True if config.resume else None)
@@ -78,6 +83,7 @@ def train(recipe: str, config: TrainConfig) -> tuple[Path, Path]:
         "recipe": recipe,
         "data": str(Path(config.worlds or config.data).resolve()),
         "data_kind": "procedural worlds (exact depth)" if config.worlds else f"photos, depth from {config.depth}",
+        "mode": getattr(config, "mode", None),
         "steps": int(module.batches_seen),
         "batch_size": config.batch_size,
         "resolution": config.resolution,

@@ -4,6 +4,7 @@ import torch
 
 from infinite_nature.camera import StraightPath
 from infinite_nature.generate.flight import Flight
+from infinite_nature.render.fill import fill_cracks
 from infinite_nature.generate.weights import load_flight_networks
 from infinite_nature.world import World
 
@@ -53,13 +54,11 @@ def _splat_result(valid: torch.Tensor, value: float = 0.5):
 
 
 def test_thin_cracks_are_interpolated_and_real_holes_are_left_to_the_refiner():
-    from infinite_nature.generate.flight import _fill_cracks
-
     valid = torch.ones(32, 32, dtype=torch.bool)
     valid[:, 5] = False  # a 1-px crack from magnification
     valid[10, 20:23] = False  # a 3-px gap
     valid[16:28, 8:20] = False  # a 12x12 disocclusion
-    filled = _fill_cracks(_splat_result(valid))
+    filled = fill_cracks(_splat_result(valid))
     assert filled.valid[0, 0, 3, 5] and filled.valid[0, 0, 10, 21]
     assert torch.allclose(filled.features[0, :, 3, 5], torch.full((4,), 0.5))
     assert torch.allclose(filled.disparity[0, 0, 10, 20:23], torch.full((3,), 0.3))

@@ -1,6 +1,7 @@
 """Training recipes end to end on tiny data: setup checks, overfitting, exact resume, bad data."""
 
 import csv
+import json
 import dataclasses
 
 import pytest
@@ -127,3 +128,11 @@ def test_cli_flags_override_the_yaml_recipe(tmp_path, tiny_worlds, capsys):
     assert main(["train", "sky", "--config", str(recipe), "--worlds", str(tiny_worlds)]) == 2
     assert "unknown field(s) max_stepz" in capsys.readouterr().err
     assert main(["train", "sky", "--worlds", str(tiny_worlds), "--data", str(tiny_worlds)]) == 2
+
+
+def test_max_minutes_stops_early_and_still_exports(tmp_path, tiny_worlds):
+    config = DepthTrainConfig(worlds=str(tiny_worlds), out=str(tmp_path), max_steps=100_000, max_minutes=0.02,
+                              relative_weight=0.1, **TINY)
+    weights, record = train("depth", config)
+    steps = json.loads(record.read_text())["training"]["steps"]
+    assert weights.exists() and 1 <= steps < 100_000

@@ -44,3 +44,25 @@ def test_export_is_resumable_and_redoes_partial_items(tmp_path):
     assert not list(tmp_path.glob(".*partial*"))
     assert len(scan_collection(tmp_path)) == 3
     np.load(tmp_path / "world_0000002.depth.npy", allow_pickle=False)
+
+
+def test_path_steps_are_the_true_views_along_the_world_path(tmp_path):
+    summary = export_worlds(tmp_path, count=1, height=32, width=40, start_seed=11, progress=False, path_steps=2,
+                            step_length=4.0)
+    assert summary.written == 1
+    stems = [item.stem for item in scan_collection(tmp_path)]
+    assert stems == ["world_0000011", "world_0000011_step01", "world_0000011_step02"]
+    world = World(11)
+    start = load_item(scan_collection(tmp_path)[0]).camera
+    path = world.trajectory(start, 2, step_length=4.0)
+    for k, item in enumerate(scan_collection(tmp_path)[1:], start=1):
+        loaded = load_item(item)
+        assert loaded.metadata["path_step"] == k and loaded.metadata["world_seed"] == 11
+        assert torch.allclose(loaded.camera.pose, path[k].pose)
+        assert torch.equal(world.render(path[k]).depth, loaded.depth)
+    again = export_worlds(tmp_path, count=1, height=32, width=40, start_seed=11, progress=False, path_steps=2,
+                          step_length=4.0)
+    assert (again.written, again.skipped_existing) == (0, 1)
+    (tmp_path / "world_0000011_step02.jpg").unlink()  # a missing path view redoes the seed
+    assert export_worlds(tmp_path, count=1, height=32, width=40, start_seed=11, progress=False, path_steps=2,
+                         step_length=4.0).written == 1
