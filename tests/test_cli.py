@@ -114,3 +114,12 @@ def test_bench_demo_prints_fps_and_latency(tiny_weights, tmp_path):
     assert "latency_median_ms" in result.stdout
     row = json.loads(out.read_text())["rows"][0]
     assert row["fps"] > 0 and row["presses_measured"] >= 1 and 0 < row["latency_median_ms"] <= row["latency_max_ms"]
+
+
+def test_the_cli_imports_without_the_web_stack_or_the_video_encoder():
+    """Training and export machines need neither: they load only when a demo runs or a video is written."""
+    code = ("import sys, infinite_nature.cli; "
+            "print(sorted(m for m in ('uvicorn', 'starlette', 'websockets', 'imageio_ffmpeg') if m in sys.modules))")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"

@@ -20,7 +20,6 @@ from dataclasses import dataclass, field
 import torch
 
 from infinite_nature.demo.config import DemoConfig
-from infinite_nature.demo.server import build_server, create_app, serve_in_thread
 from infinite_nature.errors import InfiniteNatureError, UsageError
 
 CHROMIUM_ARGS = [  # headless as root, and no background traffic on a machine without a network
@@ -127,6 +126,8 @@ def _browser_client(url: str, config: DemoBenchConfig) -> dict[str, float]:
 
 
 def run_demo_bench(config: DemoBenchConfig, device: torch.device) -> dict[str, float]:
+    from infinite_nature.demo.server import build_server, create_app, serve_in_thread  # the web stack, only when run
+
     demo = DemoConfig(size=config.size, port=0, weights=config.weights, max_fps=config.max_fps)
     demo.validate()
     server = build_server(demo, device, world=config.world)

@@ -12,7 +12,6 @@ import os
 import shutil
 from pathlib import Path
 
-import imageio_ffmpeg
 import numpy as np
 
 from infinite_nature.data.writer import write_image
@@ -63,6 +62,8 @@ class FrameSink:
         else:
             if self._writer is None:
                 codec, pixel_format = CODECS["." + self.kind]
+                import imageio_ffmpeg  # only when a video is written
+
                 self._writer = imageio_ffmpeg.write_frames(
                     str(self.temporary), (frame.shape[1], frame.shape[0]), fps=self.fps, codec=codec,
                     pix_fmt_out=pixel_format, macro_block_size=1, quality=None if self.kind == "gif" else 8,

@@ -70,8 +70,8 @@ def test_cuda_matches_reference_forward_and_backward(dtype, depth_test):
     grad = torch.rand(2, 4, height, width, dtype=dtype)
     outputs = {}
     for name, impl, device in (("torch", _torch_impl, "cpu"), ("cuda", _cuda_impl, "cuda")):
-        uv_d = uv.to(device).requires_grad_(True)
-        values_d = values.to(device).requires_grad_(True)
+        uv_d = uv.detach().to(device).requires_grad_(True)  # a fresh leaf per backend: .grad is kept
+        values_d = values.detach().to(device).requires_grad_(True)
         out = impl.bilinear_splat(
             uv_d, values_d, height, width,
             None if used_key is None else used_key.to(device),
