@@ -93,7 +93,8 @@ class FlightSession:
     @property
     def source(self) -> dict:
         height, width = self.first.rgb.shape[-2:]
-        return {"name": self.first.name, "kind": self.kind, "width": width, "height": height}
+        source = {"name": self.first.name, "kind": self.kind, "width": width, "height": height}
+        return source if self.first.world_seed is None else source | {"seed": self.first.world_seed}
 
     def apply(self, command: Command) -> dict | None:
         """Carry out one command from the page; returns a message for the page, if any."""

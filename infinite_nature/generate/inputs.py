@@ -27,6 +27,7 @@ class FirstFrame:
     disparity: torch.Tensor | None = None  # known exactly (the procedural example)
     sky: torch.Tensor | None = None
     fov: float = 60.0
+    world_seed: int | None = None  # the procedural world it comes from, if any
 
 
 def expand_inputs(specs: list[str]) -> list[Path]:
@@ -123,4 +124,4 @@ def example_frame(seed: int, long_side: int) -> FirstFrame:
     world = World(seed)
     side = max(SIZE_MULTIPLE, long_side // SIZE_MULTIPLE * SIZE_MULTIPLE)
     view = world.render(world.sample_camera(side, side))
-    return FirstFrame(view.rgb, f"example_world{seed}", view.disparity, view.sky, world.params.fov_degrees)
+    return FirstFrame(view.rgb, f"example_world{seed}", view.disparity, view.sky, world.params.fov_degrees, seed)

@@ -59,6 +59,7 @@ def _frames_after(page, count: int) -> dict:
 def test_fly_steer_upload_and_record_in_a_browser(page, photo, tmp_path):
     first = _frames_after(page, 5)
     assert first["autopilot"] and "example_world3" in page.text_content("#source")
+    assert page.input_value("#seed") == "3"  # the seed box shows the world flying now
     assert page.text_content("#fps") != "–"
 
     page.click("#autopilot")

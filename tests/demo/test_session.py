@@ -66,6 +66,7 @@ def test_restart_and_world_start_over(session):
         session.advance()
     reply = session.apply(Command("world", {"seed": 11}))
     assert reply["type"] == "source" and reply["name"] == "example_world11" and reply["kind"] == "world"
+    assert reply["seed"] == 11  # the page shows the seed flying now
     _, meta, _ = session.advance()
     assert meta["index"] == 0
     session.advance()
@@ -102,6 +103,7 @@ def _png(width: int, height: int) -> bytes:
 def test_an_uploaded_photo_becomes_the_source(session, photo):
     reply = session.upload(photo.read_bytes(), "valley.jpg")
     assert reply["name"] == "valley" and reply["kind"] == "photo" and (reply["width"], reply["height"]) == (64, 48)
+    assert "seed" not in reply
     assert _decode(session.advance()[0]).shape == (48, 64, 3)
 
 

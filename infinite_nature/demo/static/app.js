@@ -50,6 +50,7 @@ function connect() {
 function showSource(source) {
   $("source").textContent = `${source.kind === "world" ? "world" : "photo"} ${source.name} · ${source.width}×${source.height}`;
   document.body.dataset.source = source.name;
+  if (Number.isInteger(source.seed)) $("seed").value = source.seed;  // the world flying now
 }
 
 function onText(message) {
