@@ -175,11 +175,15 @@ def crop_and_resize(
     return out
 
 
+def random_window(height: int, width: int, rng: random.Random) -> tuple[int, int, int]:
+    """(top, left, side) of a random square covering 70-100% of the short side."""
+    side = int(min(height, width) * rng.uniform(0.7, 1.0))
+    return rng.randint(0, height - side), rng.randint(0, width - side), side
+
+
 def random_crop(sample: dict[str, torch.Tensor], resolution: int, rng: random.Random, flip: bool) -> dict[str, torch.Tensor]:
     """A random square crop (70-100% of the short side) resized to ``resolution``, maybe mirrored."""
-    height, width = sample["rgb"].shape[-2:]
-    side = int(min(height, width) * rng.uniform(0.7, 1.0))
-    top, left = rng.randint(0, height - side), rng.randint(0, width - side)
+    top, left, side = random_window(*sample["rgb"].shape[-2:], rng)
     return crop_and_resize(sample, resolution, top, left, side, flip and rng.random() < 0.5)
 
 

@@ -20,7 +20,7 @@ from infinite_nature.data.reader import load_item
 from infinite_nature.disparity import DISPARITY_MIN, depth_to_disparity, normalise_metric_depth
 from infinite_nature.errors import InfiniteNatureError
 from infinite_nature.geometry.pose import relative_pose
-from infinite_nature.train.data import Sample, crop_and_resize
+from infinite_nature.train.data import Sample, crop_and_resize, random_window
 
 MIRROR = torch.diag(torch.tensor([-1.0, 1.0, 1.0, 1.0]))  # x -> -x in camera coordinates
 
@@ -122,9 +122,7 @@ class PairBatches:
         for _ in range(self.batch_size):
             pairs = self.pairs[rng.randrange(len(self.pairs))]
             pair = load_pair(pairs, rng.randint(1, len(pairs.targets)))
-            height, width = pair["rgb"].shape[-2:]
-            side = int(min(height, width) * rng.uniform(0.7, 1.0))
-            top, left = rng.randint(0, height - side), rng.randint(0, width - side)
+            top, left, side = random_window(*pair["rgb"].shape[-2:], rng)
             crops.append(crop_pair(pair, self.resolution, top, left, side, self.flip and rng.random() < 0.5))
         return {key: torch.stack([c[key] for c in crops]) for key in crops[0]}
 
