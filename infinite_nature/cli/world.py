@@ -72,8 +72,9 @@ def _run_export(args: argparse.Namespace) -> int:
         raise UsageError(f"--out {out} exists and is not a folder")
     summary = export_worlds(out, args.count, height, width, start_seed=args.start_seed, progress=not args.quiet,
                             path_steps=args.path_steps, step_length=args.step_length)
+    path_note = f" with {args.path_steps} path step(s) each" if args.path_steps else ""
     print(
-        f"exported {summary.written} new view(s) to {out} ({summary.skipped_existing} already there, "
+        f"exported {summary.written} new view(s){path_note} to {out} ({summary.skipped_existing} already there, "
         f"{summary.failed} failed) in {summary.seconds:.1f} s"
     )
     return 1 if summary.failed else 0

@@ -51,6 +51,8 @@ def test_bad_arguments_are_usage_errors(tmp_path, capsys):
         (["world", "-o", str(tmp_path / "x.png"), "--depth", str(tmp_path / "d.jpg")], "16-bit"),
         (["world", "export", "--out", str(tmp_path)], "--count"),
         (["world", "export", "--count", "0", "--out", str(tmp_path)], ">= 1"),
+        (["world", "export", "--count", "1", "--out", str(tmp_path), "--path-steps", "-1"], ">= 0"),
+        (["world", "export", "--count", "1", "--out", str(tmp_path), "--step-length", "0"], "> 0"),
     ]:
         assert main(args) == 2, args
         err = capsys.readouterr().err
@@ -62,5 +64,11 @@ def test_export_command(tmp_path, capsys):
     assert main(["world", "export", "--count", "2", "--out", str(tmp_path / "data"), "--size", "32x24", "--quiet"]) == 0
     assert "exported 2 new view(s)" in capsys.readouterr().out
     assert len(list((tmp_path / "data").glob("*.jpg"))) == 2
+    args = ["world", "export", "--count", "1", "--out", str(tmp_path / "paths"), "--size", "32x24", "--quiet",
+            "--path-steps", "2", "--step-length", "5"]
+    assert main(args) == 0
+    assert "exported 1 new view(s) with 2 path step(s) each" in capsys.readouterr().out
+    assert sorted(p.stem for p in (tmp_path / "paths").glob("*.jpg")) == [
+        "world_0000000", "world_0000000_step01", "world_0000000_step02"]
     (tmp_path / "file").write_text("x")
     assert main(["world", "export", "--count", "1", "--out", str(tmp_path / "file")]) == 2
