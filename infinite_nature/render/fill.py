@@ -39,7 +39,7 @@ def fill_cracks(splatted: SplatResult) -> SplatResult:
     return replace(splatted, features=features, disparity=disparity, valid=known > 0.5)
 
 
-def rendered_weight(valid: torch.Tensor) -> torch.Tensor:  # [B, 1, H, W] in [0, 1]
+def _rendered_weight(valid: torch.Tensor) -> torch.Tensor:  # [B, 1, H, W] in [0, 1]
     """How much of each pixel comes from the render: 1 inside rendered areas, feathered over
     a couple of pixels at hole edges so no seam shows."""
     return gaussian_blur2d(erosion(valid.float(), torch.ones(3, 3, device=valid.device)), (5, 5), (1.0, 1.0))
@@ -51,7 +51,7 @@ def keep_rendered(
     splatted: SplatResult,  # features [B, 3+, H, W] (first three: colour)
 ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:  # rgb, disparity, the rendered weight
     """Rendered pixels as rendered, the refiner's output in the holes."""
-    keep = rendered_weight(splatted.valid)
+    keep = _rendered_weight(splatted.valid)
     rgb = rgb + (splatted.features[:, :3] - rgb) * keep
     disparity = disparity + (splatted.disparity.clamp(DISPARITY_MIN, DISPARITY_MAX) - disparity) * keep
     return rgb, disparity, keep

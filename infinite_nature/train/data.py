@@ -169,8 +169,9 @@ def crop_and_resize(
             out[key] = out[key].flip(-1)
         k = k.clone()
         k[0, 2] = (resolution - 1) - k[0, 2]
-        flip = torch.diag(torch.tensor([-1.0, 1.0, 1.0]))
-        out["rotation"] = flip @ sample["rotation"] @ flip
+        if "rotation" in sample:
+            flip = torch.diag(torch.tensor([-1.0, 1.0, 1.0]))
+            out["rotation"] = flip @ sample["rotation"] @ flip
     out["intrinsics"] = k
     return out
 
@@ -181,6 +182,12 @@ def random_window(height: int, width: int, rng: random.Random) -> tuple[int, int
     return rng.randint(0, height - side), rng.randint(0, width - side), side
 
 
+def centre_window(height: int, width: int) -> tuple[int, int, int]:
+    """(top, left, side) of the largest centred square."""
+    side = min(height, width)
+    return (height - side) // 2, (width - side) // 2, side
+
+
 def random_crop(sample: dict[str, torch.Tensor], resolution: int, rng: random.Random, flip: bool) -> dict[str, torch.Tensor]:
     """A random square crop (70-100% of the short side) resized to ``resolution``, maybe mirrored."""
     top, left, side = random_window(*sample["rgb"].shape[-2:], rng)
@@ -188,18 +195,22 @@ def random_crop(sample: dict[str, torch.Tensor], resolution: int, rng: random.Ra
 
 
 class StepBatches:
-    """Deterministic batches: batch ``step`` of rank ``rank`` is always the same."""
+    """Deterministic batches: batch ``step`` of rank ``rank`` is always the same. ``samples`` are
+    the items drawn from (subclasses draw other items, e.g. path pairs)."""
 
-    def __init__(self, samples: list[Sample], resolution: int, batch_size: int, seed: int, flip: bool = True) -> None:
+    def __init__(self, samples: list, resolution: int, batch_size: int, seed: int, flip: bool = True) -> None:
         if not samples:
             raise InfiniteNatureError("training data: no samples in this split")
         self.samples, self.resolution, self.batch_size, self.seed, self.flip = samples, resolution, batch_size, seed, flip
 
     def batch(self, step: int, rank: int = 0) -> dict[str, torch.Tensor]:
-        rng = random.Random(f"{self.seed}:{step}:{rank}")
-        picks = [rng.randrange(len(self.samples)) for _ in range(self.batch_size)]
-        crops = [random_crop(load_sample(self.samples[i]), self.resolution, rng, self.flip) for i in picks]
+        crops = self.crops(random.Random(f"{self.seed}:{step}:{rank}"))
         return {key: torch.stack([c[key] for c in crops]) for key in crops[0]}
+
+    def crops(self, rng: random.Random) -> list[dict[str, torch.Tensor]]:
+        """The batch's items, every random choice drawn from ``rng``."""
+        picks = [rng.randrange(len(self.samples)) for _ in range(self.batch_size)]
+        return [random_crop(load_sample(self.samples[i]), self.resolution, rng, self.flip) for i in picks]
 
 
 class StepTicker(torch.utils.data.IterableDataset):
@@ -215,7 +226,7 @@ class StepTicker(torch.utils.data.IterableDataset):
 class HeldOutSet(torch.utils.data.Dataset):
     """Held-out samples as centre crops (no randomness), for validation."""
 
-    def __init__(self, samples: list[Sample], resolution: int) -> None:
+    def __init__(self, samples: list, resolution: int) -> None:
         self.samples, self.resolution = samples, resolution
 
     def __len__(self) -> int:
@@ -223,9 +234,7 @@ class HeldOutSet(torch.utils.data.Dataset):
 
     def __getitem__(self, index: int) -> dict[str, torch.Tensor]:
         sample = load_sample(self.samples[index])
-        height, width = sample["rgb"].shape[-2:]
-        side = min(height, width)
-        return crop_and_resize(sample, self.resolution, (height - side) // 2, (width - side) // 2, side, mirror=False)
+        return crop_and_resize(sample, self.resolution, *centre_window(*sample["rgb"].shape[-2:]), mirror=False)
 
 
 def split(samples: list[Sample]) -> tuple[list[Sample], list[Sample]]:

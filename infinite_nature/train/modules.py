@@ -330,5 +330,4 @@ class SkyModule(_GanModule):
 
 
 MODULES = {"depth": DepthSkyModule, "refiner": RefinerModule, "sky": SkyModule}
-TRAJECTORY_MODULES = {"refiner": TrajectoryRefinerModule}  # recipes with a --mode trajectory
 OPTIMIZERS_PER_STEP = {"depth": 1, "refiner": 2, "sky": 2}

@@ -20,7 +20,7 @@ from infinite_nature.data.reader import load_item
 from infinite_nature.disparity import DISPARITY_MIN, depth_to_disparity, normalise_metric_depth
 from infinite_nature.errors import InfiniteNatureError
 from infinite_nature.geometry.pose import relative_pose
-from infinite_nature.train.data import Sample, crop_and_resize, random_window
+from infinite_nature.train.data import HeldOutSet, Sample, StepBatches, centre_window, crop_and_resize, random_window
 
 MIRROR = torch.diag(torch.tensor([-1.0, 1.0, 1.0, 1.0]))  # x -> -x in camera coordinates
 
@@ -82,7 +82,6 @@ def load_pair(pairs: PathPairs, k: int) -> dict[str, torch.Tensor]:
         "disparity": disparity[0],
         "sky": source_sky[0],
         "intrinsics": source.camera.intrinsics.float(),
-        "rotation": torch.eye(3),
         "transform": transform.float(),
         "target_rgb": target.rgb[0],
         "target_disparity": target_disparity[0],
@@ -97,7 +96,7 @@ def crop_pair(
     source = crop_and_resize(pair, resolution, top, left, side, mirror)
     target = crop_and_resize(
         {"rgb": pair["target_rgb"], "disparity": pair["target_disparity"], "sky": pair["target_sky"],
-         "intrinsics": pair["intrinsics"], "rotation": pair["rotation"]},
+         "intrinsics": pair["intrinsics"]},
         resolution, top, left, side, mirror,
     )
     transform = MIRROR @ pair["transform"] @ MIRROR if mirror else pair["transform"]
@@ -108,37 +107,23 @@ def crop_pair(
     }
 
 
-class PairBatches:
-    """Deterministic batches of pairs: batch ``step`` of rank ``rank`` is always the same."""
+class PairBatches(StepBatches):
+    """Deterministic batches of pairs (``samples`` are PathPairs): a pair, a step k, one window for both."""
 
-    def __init__(self, pairs: list[PathPairs], resolution: int, batch_size: int, seed: int, flip: bool = True) -> None:
-        if not pairs:
-            raise InfiniteNatureError("training data: no path pairs in this split")
-        self.pairs, self.resolution, self.batch_size, self.seed, self.flip = pairs, resolution, batch_size, seed, flip
-
-    def batch(self, step: int, rank: int = 0) -> dict[str, torch.Tensor]:
-        rng = random.Random(f"pairs:{self.seed}:{step}:{rank}")
+    def crops(self, rng: random.Random) -> list[dict[str, torch.Tensor]]:
         crops = []
         for _ in range(self.batch_size):
-            pairs = self.pairs[rng.randrange(len(self.pairs))]
+            pairs = self.samples[rng.randrange(len(self.samples))]
             pair = load_pair(pairs, rng.randint(1, len(pairs.targets)))
             top, left, side = random_window(*pair["rgb"].shape[-2:], rng)
             crops.append(crop_pair(pair, self.resolution, top, left, side, self.flip and rng.random() < 0.5))
-        return {key: torch.stack([c[key] for c in crops]) for key in crops[0]}
+        return crops
 
 
-class HeldOutPairs(torch.utils.data.Dataset):
-    """Held-out pairs as centre crops, step k cycling through 1..K (no randomness)."""
-
-    def __init__(self, pairs: list[PathPairs], resolution: int) -> None:
-        self.pairs, self.resolution = pairs, resolution
-
-    def __len__(self) -> int:
-        return len(self.pairs)
+class HeldOutPairs(HeldOutSet):
+    """Held-out pairs (``samples`` are PathPairs) as centre crops, step k cycling through 1..K."""
 
     def __getitem__(self, index: int) -> dict[str, torch.Tensor]:
-        pairs = self.pairs[index]
+        pairs = self.samples[index]
         pair = load_pair(pairs, 1 + index % len(pairs.targets))
-        height, width = pair["rgb"].shape[-2:]
-        side = min(height, width)
-        return crop_pair(pair, self.resolution, (height - side) // 2, (width - side) // 2, side, mirror=False)
+        return crop_pair(pair, self.resolution, *centre_window(*pair["rgb"].shape[-2:]), mirror=False)

@@ -15,7 +15,7 @@ from lightning.pytorch.loggers import CSVLogger, TensorBoardLogger
 from infinite_nature.errors import UsageError
 from infinite_nature.train.configs import TrainConfig
 from infinite_nature.train.datamodule import CollectionDataModule
-from infinite_nature.train.modules import MODULES, OPTIMIZERS_PER_STEP, TRAJECTORY_MODULES
+from infinite_nature.train.modules import MODULES, OPTIMIZERS_PER_STEP, TrajectoryRefinerModule
 
 EXPORT_NAMES = {"depth": "depth_sky", "refiner": "refiner", "sky": "sky_generator"}
 
@@ -71,9 +71,9 @@ def train(recipe: str, config: TrainConfig) -> tuple[Path, Path]:
     if config.resume and not Path(config.resume).is_file():
         raise UsageError(f"--resume {config.resume}: no such checkpoint")
     L.seed_everything(config.seed, workers=True, verbose=False)
-    pairs = getattr(config, "mode", "cycle") == "trajectory"
+    pairs = getattr(config, "mode", "cycle") == "trajectory"  # only the refiner recipe has a mode
     datamodule = CollectionDataModule(config, flip=recipe != "sky", require_world=recipe == "sky", pairs=pairs)
-    module = (TRAJECTORY_MODULES if pairs else MODULES)[recipe](config)
+    module = TrajectoryRefinerModule(config) if pairs else MODULES[recipe](config)
     trainer = build_trainer(recipe, config)
     start = time.perf_counter()
     trainer.fit(module, datamodule=datamodule, ckpt_path=config.resume, weights_only=True if config.resume else None)
