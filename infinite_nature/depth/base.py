@@ -9,6 +9,7 @@ import torch
 import torch.nn.functional as F
 
 from infinite_nature.disparity import DISPARITY_MIN, normalise_relative_disparity
+from infinite_nature.sky_mask import sky_open_to_top
 
 FAR_PLANE_MARGIN = 1.5  # disparity within this factor of the far plane counts as sky
 
@@ -21,8 +22,9 @@ class DepthEstimate:
 
 
 def sky_from_far_plane(disparity: torch.Tensor) -> torch.Tensor:
-    """Sky = pixels at the far plane of a normalised disparity map (for maps without a sky head)."""
-    return disparity <= DISPARITY_MIN * FAR_PLANE_MARGIN
+    """Sky = pixels at the far plane of a normalised disparity map, open to the top of the frame
+    (for maps without a sky head)."""
+    return sky_open_to_top(disparity <= DISPARITY_MIN * FAR_PLANE_MARGIN)
 
 
 def finish_relative(raw: torch.Tensor, size: tuple[int, int], sky: torch.Tensor | None, name: str) -> DepthEstimate:

@@ -16,6 +16,7 @@ from torch import nn
 
 from infinite_nature.disparity import normalise_relative_disparity
 from infinite_nature.models.layers import pad_to_multiple
+from infinite_nature.sky_mask import sky_open_to_top
 
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)
@@ -74,8 +75,8 @@ class DepthSkyNet(nn.Module):
 
     @torch.no_grad()
     def predict(self, rgb: torch.Tensor) -> DepthSkyOutput:
-        """Normalised disparity and sky mask for images in [0, 1]."""
+        """Normalised disparity and sky mask (sky open to the top of the frame) for images in [0, 1]."""
         raw, logits = self(rgb)
         probability = torch.sigmoid(logits)
-        sky = probability > self.config.sky_threshold
+        sky = sky_open_to_top(probability > self.config.sky_threshold)
         return DepthSkyOutput(normalise_relative_disparity(raw, sky), probability, sky, raw)

@@ -1,8 +1,12 @@
 """What a splatted view needs before and after the refiner, shared by the flight loop and the
 refiner's training (so the network trains on exactly what it sees in a flight).
 
-* ``fill_cracks``: interpolate the pinholes and thin cracks that magnification leaves
-  between splatted points, so the refiner only has to invent what was really unseen.
+* ``fill_small_holes``: interpolate the holes up to ``SMALL_HOLE_SIZE - 1`` pixels across
+  (the cracks magnification leaves between splatted points, thin disocclusion slivers), so
+  the refiner only has to invent what was really unseen. Measured on held-out worlds,
+  interpolation beats the shipped refiner on such holes: steps 1-5 gain +0.99 dB over
+  warp + Telea with 12 px, +0.77 dB with the 3 px of the first version; at 12 px, the
+  refiner's own output there often showed as dark blocks that grew over long flights.
 * ``keep_rendered``: show the refiner's output only in the holes; rendered pixels stay exact.
 """
 
@@ -13,25 +17,33 @@ from dataclasses import replace
 import torch
 import torch.nn.functional as F
 from kornia.filters import gaussian_blur2d
-from kornia.morphology import closing, erosion
+from kornia.morphology import erosion
 
 from infinite_nature.disparity import DISPARITY_MAX, DISPARITY_MIN
 from infinite_nature.render.splatting import SplatResult
 
-CRACK_FILL_PASSES = 2  # a 5x5 closing finds cracks up to 3 px wide; two 3x3 passes reach their middle
+SMALL_HOLE_SIZE = 13  # a 13x13 closing covers holes up to 12 px across
+FILL_PASSES = 6  # each 3x3 pass fills one ring of pixels from every side: 6 reach the middle of 12 px
 
 
-def fill_cracks(splatted: SplatResult) -> SplatResult:
-    """Interpolate holes that a 5x5 closing of the validity mask covers, from the nearest
-    rendered pixels inwards; disocclusions and new borders stay holes for the refiner."""
+def _closing(mask: torch.Tensor, size: int) -> torch.Tensor:  # [B, 1, H, W] in {0, 1}
+    """Binary closing with a square; outside the frame neither dilates nor erodes."""
+    pad = size // 2
+    dilated = F.max_pool2d(mask, size, stride=1, padding=pad)
+    return -F.max_pool2d(-dilated, size, stride=1, padding=pad)
+
+
+def fill_small_holes(splatted: SplatResult) -> SplatResult:
+    """Interpolate holes that a closing of the validity mask covers, from the nearest rendered
+    pixels inwards; larger disocclusions and wide new borders stay holes for the refiner."""
     known = splatted.valid.float()  # [B, 1, H, W]
-    cracks = (closing(known, torch.ones(5, 5, device=known.device)) > 0.5) & ~splatted.valid
-    if not bool(cracks.any()):
+    small = (_closing(known, SMALL_HOLE_SIZE) > 0.5) & ~splatted.valid
+    if not bool(small.any()):
         return splatted
     features, disparity = splatted.features, splatted.disparity
-    for _ in range(CRACK_FILL_PASSES):
+    for _ in range(FILL_PASSES):
         weight = F.avg_pool2d(known, 3, stride=1, padding=1)
-        fill = cracks & (weight > 0) & (known < 0.5)
+        fill = small & (weight > 0) & (known < 0.5)
         weight = weight.clamp_min(1e-6)
         features = torch.where(fill, F.avg_pool2d(features * known, 3, stride=1, padding=1) / weight, features)
         disparity = torch.where(fill, F.avg_pool2d(disparity * known, 3, stride=1, padding=1) / weight, disparity)

@@ -23,7 +23,7 @@ from infinite_nature.models import (
     save_checkpoint,
 )
 from infinite_nature.render import splat
-from infinite_nature.render.fill import fill_cracks, keep_rendered
+from infinite_nature.render.fill import fill_small_holes, keep_rendered
 from infinite_nature.render.sky_dome import view_to_panorama
 from infinite_nature.train.configs import DepthTrainConfig, RefinerTrainConfig, SkyTrainConfig, TrainConfig
 from infinite_nature.train.cycle import random_motion, there_and_back
@@ -233,7 +233,7 @@ class RefinerModule(_GanModule):
 
 class TrajectoryRefinerModule(RefinerModule):
     """The refiner learns from true novel views along world paths (``--mode trajectory``): the
-    start view is splatted to the camera ``k`` steps on, cracks filled and rendered pixels kept
+    start view is splatted to the camera ``k`` steps on, small holes filled and rendered pixels kept
     exactly as in a flight, and the result must match the true view there."""
 
     def views(self, batch: dict[str, torch.Tensor], step: int, generator_net: RefinerNet):
@@ -241,7 +241,7 @@ class TrajectoryRefinerModule(RefinerModule):
         rgb = batch["rgb"]
         with torch.no_grad():
             features = torch.cat([rgb, batch["sky"].to(rgb.dtype)], dim=1)
-            splatted = fill_cracks(splat(features, batch["disparity"], batch["intrinsics"], batch["transform"]))
+            splatted = fill_small_holes(splat(features, batch["disparity"], batch["intrinsics"], batch["transform"]))
         latent = generator_net.sample_latent(rgb.shape[0], random).to(self.device)
         refined = generator_net(splatted.features[:, :3], splatted.disparity, splatted.valid.to(rgb.dtype),
                                 generator_net.encode_style(rgb), latent)

@@ -4,7 +4,7 @@ import torch
 
 from infinite_nature.camera import StraightPath
 from infinite_nature.generate.flight import Flight
-from infinite_nature.render.fill import fill_cracks
+from infinite_nature.render.fill import fill_small_holes
 from infinite_nature.generate.weights import load_flight_networks
 from infinite_nature.world import World
 
@@ -23,7 +23,7 @@ def test_frames_come_from_an_anchor_until_it_no_longer_covers_the_view(tiny_weig
     for _ in range(6):
         next(frames)
     assert slow.anchors_made == 1  # barely moving: every frame splats from the first one
-    fast = Flight(view.rgb, view.disparity, view.sky, fov, networks.refiner, networks.sky, StraightPath(0.3))
+    fast = Flight(view.rgb, view.disparity, view.sky, fov, networks.refiner, networks.sky, StraightPath(0.6))
     frames = iter(fast)
     for _ in range(6):
         next(frames)
@@ -53,17 +53,19 @@ def _splat_result(valid: torch.Tensor, value: float = 0.5):
     return SplatResult(features, disparity, valid.float(), valid.float(), valid, "torch")
 
 
-def test_thin_cracks_are_interpolated_and_real_holes_are_left_to_the_refiner():
-    valid = torch.ones(32, 32, dtype=torch.bool)
+def test_small_holes_are_interpolated_and_large_ones_are_left_to_the_refiner():
+    valid = torch.ones(64, 64, dtype=torch.bool)
     valid[:, 5] = False  # a 1-px crack from magnification
     valid[10, 20:23] = False  # a 3-px gap
-    valid[16:28, 8:20] = False  # a 12x12 disocclusion
-    filled = fill_cracks(_splat_result(valid))
-    assert filled.valid[0, 0, 3, 5] and filled.valid[0, 0, 10, 21]
+    valid[4:16, 40:52] = False  # a 12x12 sliver: the largest that counts as small
+    valid[30:50, 20:40] = False  # a 20x20 disocclusion
+    filled = fill_small_holes(_splat_result(valid))
+    assert filled.valid[0, 0, 3, 5] and filled.valid[0, 0, 10, 21] and filled.valid[0, 0, 4:16, 40:52].all()
     assert torch.allclose(filled.features[0, :, 3, 5], torch.full((4,), 0.5))
     assert torch.allclose(filled.disparity[0, 0, 10, 20:23], torch.full((3,), 0.3))
-    assert not filled.valid[0, 0, 18:26, 10:18].any()  # the disocclusion's inside stays a hole
-    assert torch.equal(filled.features[0, :, 18:26, 10:18], torch.zeros(4, 8, 8))
+    assert torch.allclose(filled.features[0, :, 4:16, 40:52], torch.full((4, 12, 12), 0.5))  # the middle reached
+    assert not filled.valid[0, 0, 32:48, 22:38].any()  # the disocclusion's inside stays a hole
+    assert torch.equal(filled.features[0, :, 32:48, 22:38], torch.zeros(4, 16, 16))
 
 
 def test_rendered_pixels_are_kept_and_only_holes_are_refined(tiny_weights):

@@ -4,6 +4,7 @@ import pytest
 import torch
 
 from infinite_nature.disparity import DISPARITY_MAX, DISPARITY_MIN
+from infinite_nature.sky_mask import sky_open_to_top
 from infinite_nature.models import (
     DepthSkyNet,
     DiscriminatorConfig,
@@ -35,6 +36,7 @@ def test_depth_sky_shapes_and_ranges(depth_net, size):
     assert DISPARITY_MIN <= out.disparity.min() and out.disparity.max() <= DISPARITY_MAX
     assert 0.0 <= out.sky_probability.min() and out.sky_probability.max() <= 1.0
     assert (out.raw_disparity > 0).all()
+    assert torch.equal(out.sky, sky_open_to_top(out.sky_probability > depth_net.config.sky_threshold))
 
 
 def test_depth_sky_rejects_wrong_shapes(depth_net):
