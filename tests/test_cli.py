@@ -76,7 +76,7 @@ def test_bench_render_prints_a_table_and_writes_json(tmp_path):
 
 
 def test_internal_errors_are_one_line_without_debug(monkeypatch, capsys):
-    import infinite_nature.cli.bench as bench
+    import infinite_nature.bench.render as bench
 
     def explode(*args, **kwargs):
         raise RuntimeError("boom\nsecond line")
@@ -114,6 +114,24 @@ def test_bench_demo_prints_fps_and_latency(tiny_weights, tmp_path):
     assert "latency_median_ms" in result.stdout
     row = json.loads(out.read_text())["rows"][0]
     assert row["fps"] > 0 and row["presses_measured"] >= 1 and 0 < row["latency_median_ms"] <= row["latency_max_ms"]
+
+
+def test_help_answers_without_loading_torch():
+    """Help and usage errors come at once: only the chosen subcommand's module loads, and none
+    of them imports torch, the networks or the renderer to build its parser."""
+    code = (
+        "import contextlib, io, sys\n"
+        "from infinite_nature.cli import main\n"
+        "for command in ([], ['generate'], ['eval'], ['demo'], ['train'], ['world'], ['world', 'export'], ['bench'],\n"
+        "                ['bench', 'render'], ['bench', 'generate'], ['bench', 'demo']):\n"
+        "    with contextlib.suppress(SystemExit), contextlib.redirect_stdout(io.StringIO()):\n"
+        "        main([*command, '--help'])\n"
+        "    print(command, sorted(m for m in ('torch', 'timm', 'kornia', 'cv2') if m in sys.modules))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.strip().splitlines()
+    assert len(lines) == 11 and all(line.endswith(" []") for line in lines), result.stdout
 
 
 def test_the_cli_imports_without_the_web_stack_or_the_video_encoder():

@@ -15,10 +15,10 @@ import shutil
 import statistics
 import struct
 import time
-from dataclasses import dataclass, field
 
 import torch
 
+from infinite_nature.bench.configs import DemoBenchConfig
 from infinite_nature.demo.config import DemoConfig
 from infinite_nature.errors import InfiniteNatureError, UsageError
 
@@ -31,21 +31,6 @@ CHROMIUM_ARGS = [  # headless as root, and no background traffic on a machine wi
 def find_chromium() -> str | None:
     """Debian's chromium (or another on PATH): the browser the browser client and tests drive."""
     return shutil.which("chromium") or shutil.which("chromium-browser")
-
-
-@dataclass
-class DemoBenchConfig:
-    """What ``infinite-nature bench demo`` measures."""
-
-    size: int = field(default=256, metadata={"help": "longer side of the frames"})
-    seconds: float = field(default=30.0, metadata={"help": "how long to fly while measuring"})
-    presses: int = field(default=30, metadata={"help": "steering key presses at random moments"})
-    weights: str = field(default="default", metadata={"help": "weight set name or folder"})
-    world: int = field(default=7, metadata={"help": "procedural world to fly"})
-    max_fps: float = field(default=15.0, metadata={"help": "the server's frame rate cap (its default)"})
-    client: str = field(default="websocket", metadata={"help": "websocket (a Python client) or browser (headless chromium)",
-                                                       "choices": ["websocket", "browser"]})
-    seed: int = field(default=0, metadata={"help": "seed of the random key-press moments"})
 
 
 def _summary(frames: int, seconds: float, latencies: list[float], compute: list[float]) -> dict[str, float]:

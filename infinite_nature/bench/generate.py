@@ -9,27 +9,15 @@ from __future__ import annotations
 
 import resource
 import time
-from dataclasses import dataclass, field
 
 import torch
 
+from infinite_nature.bench.configs import GenerateBenchConfig
 from infinite_nature.camera import AutoPilot
 from infinite_nature.evaluate.long_range import clearance_check
 from infinite_nature.generate.flight import Flight
 from infinite_nature.generate.weights import load_flight_networks
 from infinite_nature.world import World
-
-
-@dataclass
-class GenerateBenchConfig:
-    """What ``infinite-nature bench generate`` measures."""
-
-    size: int = field(default=256, metadata={"help": "square frame size"})
-    frames: int = field(default=1000, metadata={"help": "frames of the long flight (fps and memory)"})
-    starts: int = field(default=0, metadata={"help": "procedural starts for the stability check (0 = skip)"})
-    start_frames: int = field(default=100, metadata={"help": "frames per stability flight"})
-    weights: str = field(default="default", metadata={"help": "weight set name or folder"})
-    example_seed: int = field(default=7, metadata={"help": "world of the long flight"})
 
 
 def _rss_mb() -> float:

@@ -2,23 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 import torch
 from torch.utils.flop_counter import FlopCounterMode
 
+from infinite_nature.bench.configs import ModelsBenchConfig
 from infinite_nature.bench.timing import median_milliseconds
 from infinite_nature.models import DepthSkyNet, MultiScaleDiscriminator, RefinerNet, SkyGenerator
 
 TARGET_MS = {"depth_sky": 30.0, "refiner": 150.0, "sky_generator": 300.0}
-
-
-@dataclass
-class ModelsBenchConfig:
-    """What ``infinite-nature bench models`` measures."""
-
-    size: int = field(default=256, metadata={"help": "square input size for the per-frame networks"})
-    repeats: int = field(default=10, metadata={"help": "timed runs per figure (the median is reported)"})
 
 
 def _cases(size: int, device: torch.device) -> dict[str, tuple[torch.nn.Module, tuple]]:

@@ -2,26 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 import torch
 
+from infinite_nature.bench.configs import RenderBenchConfig
 from infinite_nature.bench.timing import median_milliseconds
 from infinite_nature.geometry import intrinsics_from_fov
 from infinite_nature.render import resolve_backend, splat
-
-
-@dataclass
-class RenderBenchConfig:
-    """What ``infinite-nature bench render`` measures."""
-
-    sizes: tuple[int, ...] = field(default=(256, 512, 1024), metadata={"help": "square image sizes to time"})
-    backends: tuple[str, ...] = field(
-        default=("torch", "cuda", "pytorch3d"),
-        metadata={"help": "backends to time; those unavailable on this device are listed as skipped"},
-    )
-    repeats: int = field(default=10, metadata={"help": "timed runs per figure (the median is reported)"})
-    mode: str = field(default="softmax", metadata={"help": "splatting mode", "choices": ["softmax", "zbuffer"]})
 
 
 def _scene(size: int, device: torch.device) -> tuple[torch.Tensor, ...]:

@@ -3,19 +3,11 @@
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
 
 import torch
 
+from infinite_nature.bench.configs import WorldBenchConfig
 from infinite_nature.world import World
-
-
-@dataclass
-class WorldBenchConfig:
-    """What ``infinite-nature bench world`` measures."""
-
-    sizes: tuple[int, ...] = field(default=(256, 512), metadata={"help": "square image sizes to time"})
-    seeds: tuple[int, ...] = field(default=(0, 1, 2, 3, 4), metadata={"help": "worlds to render (one start view each)"})
 
 
 def run_world_bench(config: WorldBenchConfig) -> list[dict[str, object]]:

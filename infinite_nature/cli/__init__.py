@@ -1,18 +1,32 @@
-"""The ``infinite-nature`` command line: one parser, one subcommand module each."""
+"""The ``infinite-nature`` command line: one parser, one subcommand module each.
+
+Only the subcommand that runs is imported (with torch and the networks behind it), so
+``infinite-nature --help`` and a mistyped command answer at once.
+"""
 
 from __future__ import annotations
 
 import argparse
+import importlib
 import logging
 import sys
 import traceback
 from collections.abc import Sequence
 
 from infinite_nature import __version__
-from infinite_nature.cli import bench, demo, evaluate, generate, train, world
 from infinite_nature.errors import InfiniteNatureError, UsageError
 
 PROG = "infinite-nature"
+
+# command -> (its module, with ``add_parser(subparsers, summary)``; the one-line summary)
+COMMANDS = {
+    "generate": ("infinite_nature.cli.generate", "turn photos (or the built-in example) into flythrough videos"),
+    "eval": ("infinite_nature.cli.evaluate", "quality against ground truth and drift over long flights"),
+    "demo": ("infinite_nature.cli.demo", "interactive flight in the browser"),
+    "train": ("infinite_nature.cli.train", "train the depth, refinement and sky networks"),
+    "world": ("infinite_nature.cli.world", "render procedural nature worlds (and export training data)"),
+    "bench": ("infinite_nature.cli.bench", "print speed figures"),
+}
 
 
 class _Parser(argparse.ArgumentParser):
@@ -22,7 +36,13 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(f"{message} (see '{self.prog} --help')")
 
 
-def build_parser() -> argparse.ArgumentParser:
+def _command_in(argv: Sequence[str]) -> str | None:
+    """The subcommand named in ``argv`` (the first word that is not an option), if any."""
+    return next((arg for arg in argv if not arg.startswith("-")), None)
+
+
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The full parser for ``command``; the other subcommands only show their summary."""
     parser = _Parser(
         prog=PROG,
         description="Perpetual view generation: an endless, steerable 3D flythrough from one landscape photo.",
@@ -30,12 +50,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
     parser.add_argument("--debug", action="store_true", help="show full tracebacks and debug logs")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
-    generate.add_parser(subparsers)
-    evaluate.add_parser(subparsers)
-    demo.add_parser(subparsers)
-    train.add_parser(subparsers)
-    world.add_parser(subparsers)
-    bench.add_parser(subparsers)
+    for name, (module, summary) in COMMANDS.items():
+        if name == command:
+            importlib.import_module(module).add_parser(subparsers, summary)
+        else:
+            subparsers.add_parser(name, help=summary)
     return parser
 
 
@@ -46,7 +65,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(
         level=logging.DEBUG if debug else logging.WARNING, format="%(levelname)s %(name)s: %(message)s"
     )
-    parser = build_parser()
+    parser = build_parser(_command_in(argv))
     try:
         args = parser.parse_args(argv)
         if args.command is None:

@@ -7,12 +7,9 @@ import json
 from collections.abc import Callable
 
 from infinite_nature.atomic import write_text_atomic
-from infinite_nature.bench.demo import DemoBenchConfig, format_demo_report, run_demo_bench
-from infinite_nature.bench.generate import GenerateBenchConfig, format_generate_report, run_generate_bench
-from infinite_nature.bench.machine import describe_machine
-from infinite_nature.bench.models import ModelsBenchConfig, format_models_table, run_models_bench
-from infinite_nature.bench.render import RenderBenchConfig, format_render_table, run_render_bench
-from infinite_nature.bench.world import WorldBenchConfig, format_world_table, run_world_bench
+from infinite_nature.bench.configs import (
+    DemoBenchConfig, GenerateBenchConfig, ModelsBenchConfig, RenderBenchConfig, WorldBenchConfig,
+)
 from infinite_nature.config import add_arguments, from_namespace
 from infinite_nature.device import DEVICE_CHOICES, resolve_device
 from infinite_nature.errors import UsageError
@@ -29,6 +26,8 @@ def _report(args: argparse.Namespace, name: str, machine: dict, config: object, 
 
 def _announce(title: str, device, detail: str) -> dict:
     """Describe the machine, print the benchmark's header line, and return the description."""
+    from infinite_nature.bench.machine import describe_machine
+
     machine = describe_machine(device)
     print(f"{title} on {machine['device']} ({machine.get('gpu', machine['processor'])}, "
           f"{machine['torch_threads']} torch threads), {detail}")
@@ -36,6 +35,8 @@ def _announce(title: str, device, detail: str) -> dict:
 
 
 def _run_render(args: argparse.Namespace) -> int:
+    from infinite_nature.bench.render import format_render_table, run_render_bench
+
     config = from_namespace(RenderBenchConfig, args)
     if config.repeats < 1:
         raise UsageError("--repeats must be at least 1")
@@ -48,6 +49,8 @@ def _run_render(args: argparse.Namespace) -> int:
 
 
 def _run_world(args: argparse.Namespace) -> int:
+    from infinite_nature.bench.world import format_world_table, run_world_bench
+
     config = from_namespace(WorldBenchConfig, args)
     if any(size < 8 for size in config.sizes) or any(seed < 0 for seed in config.seeds):
         raise UsageError("--sizes must be at least 8 pixels and --seeds non-negative")
@@ -57,6 +60,8 @@ def _run_world(args: argparse.Namespace) -> int:
 
 
 def _run_models(args: argparse.Namespace) -> int:
+    from infinite_nature.bench.models import format_models_table, run_models_bench
+
     config = from_namespace(ModelsBenchConfig, args)
     if config.repeats < 1 or config.size < 32:
         raise UsageError("--repeats must be at least 1 and --size at least 32")
@@ -67,6 +72,8 @@ def _run_models(args: argparse.Namespace) -> int:
 
 
 def _run_generate(args: argparse.Namespace) -> int:
+    from infinite_nature.bench.generate import format_generate_report, run_generate_bench
+
     config = from_namespace(GenerateBenchConfig, args)
     if config.frames < 2 or config.size < 32 or config.starts < 0 or config.start_frames < 1:
         raise UsageError("--frames must be >= 2, --size >= 32, --starts >= 0, --start-frames >= 1")
@@ -77,6 +84,8 @@ def _run_generate(args: argparse.Namespace) -> int:
 
 
 def _run_demo(args: argparse.Namespace) -> int:
+    from infinite_nature.bench.demo import format_demo_report, run_demo_bench
+
     config = from_namespace(DemoBenchConfig, args)
     if config.seconds < 3 or config.presses < 1:
         raise UsageError("--seconds must be >= 3 and --presses >= 1")
@@ -88,6 +97,11 @@ def _run_demo(args: argparse.Namespace) -> int:
 
 def _run_all(args: argparse.Namespace) -> int:
     """Every benchmark with its defaults (generation: 1000 frames), one JSON for all."""
+    from infinite_nature.bench.generate import format_generate_report, run_generate_bench
+    from infinite_nature.bench.models import format_models_table, run_models_bench
+    from infinite_nature.bench.render import format_render_table, run_render_bench
+    from infinite_nature.bench.world import format_world_table, run_world_bench
+
     device = resolve_device(args.device)
     machine = _announce("all benchmarks", device, "renderer, networks, worlds, generation")
     results = {}
@@ -118,8 +132,8 @@ def _add_target(
     parser.set_defaults(handler=handler)
 
 
-def add_parser(subparsers: argparse._SubParsersAction) -> None:
-    bench = subparsers.add_parser("bench", help="print speed figures", description="Print speed figures.")
+def add_parser(subparsers: argparse._SubParsersAction, summary: str) -> None:
+    bench = subparsers.add_parser("bench", help=summary, description="Print speed figures.")
     targets = bench.add_subparsers(dest="target", metavar="TARGET", required=True)
     _add_target(
         targets, "render", "Milliseconds per splat, forward and forward+backward, for each renderer backend.",

@@ -52,12 +52,12 @@ def _run(args: argparse.Namespace) -> int:
     return 0
 
 
-def add_parser(subparsers: argparse._SubParsersAction) -> None:
+def add_parser(subparsers: argparse._SubParsersAction, summary: str) -> None:
     from infinite_nature.demo.config import DEFAULT_WORLD, DemoConfig
 
     parser = subparsers.add_parser(
         "demo",
-        help="interactive flight in the browser",
+        help=summary,
         description="Start a local web app that flies live from a photo or a procedural world: steer with the "
         "keyboard or mouse, toggle the auto-pilot, upload photos, record and download the flight as mp4.",
     )

@@ -107,10 +107,10 @@ def _run(args: argparse.Namespace) -> int:
     return 0
 
 
-def add_parser(subparsers: argparse._SubParsersAction) -> None:
+def add_parser(subparsers: argparse._SubParsersAction, summary: str) -> None:
     parser = subparsers.add_parser(
         "eval",
-        help="quality against ground truth and drift over long flights",
+        help=summary,
         description="Evaluate on held-out procedural worlds (seeds 5000-5099, never used for training): short-range "
         "quality vs baselines, long-range drift, depth + sky, and FID/KID when Inception weights are given.",
     )

@@ -6,18 +6,11 @@ import argparse
 import json
 from pathlib import Path
 
-import torch
-
 from infinite_nature.cli.arguments import non_negative_int, positive_float, positive_int
 from infinite_nature.depth import BACKEND_NAMES
 from infinite_nature.device import DEVICE_CHOICES, resolve_device
 from infinite_nature.errors import InfiniteNatureError, UsageError
-from infinite_nature.generate.inputs import DEFAULT_MAX_PIXELS, example_frame, expand_inputs, load_photo
-from infinite_nature.generate.run import PATHS, GenerateOptions, generate_one
-from infinite_nature.generate.video import FORMATS, output_kind
-from infinite_nature.generate.weights import load_flight_networks
-
-DTYPES = {"float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch.float16}
+from infinite_nature.generate.choices import DEFAULT_MAX_PIXELS, FORMATS, PATHS, PRECISIONS
 
 
 def _path_choice(text: str) -> str:
@@ -27,6 +20,8 @@ def _path_choice(text: str) -> str:
 
 
 def _outputs(args: argparse.Namespace, names: list[str]) -> list[Path]:
+    from infinite_nature.generate.video import output_kind
+
     if args.output and len(names) > 1:
         raise UsageError("-o/--output names one file; with several inputs use --output-dir and --format")
     if args.output:
@@ -39,16 +34,24 @@ def _outputs(args: argparse.Namespace, names: list[str]) -> list[Path]:
     return [Path(args.output_dir) / f"{name}{suffix}" for name in names]
 
 
-def _options(args: argparse.Namespace) -> GenerateOptions:
+def _options(args: argparse.Namespace):
+    import torch
+
+    from infinite_nature.generate.run import GenerateOptions
+
     return GenerateOptions(
         frames=args.frames, fps=args.fps, speed=args.speed, path=args.path, seed=args.seed, meander=args.meander,
         depth=args.depth, depth_kind=args.depth_kind, depth_weights=args.depth_weights, save_depth=args.save_depth,
-        save_cameras=args.save_cameras, preview=args.preview, overwrite=args.overwrite, dtype=DTYPES[args.dtype],
+        save_cameras=args.save_cameras, preview=args.preview, overwrite=args.overwrite, dtype=getattr(torch, args.dtype),
         progress=not args.quiet,
     )
 
 
 def _run(args: argparse.Namespace) -> int:
+    from infinite_nature.generate.inputs import example_frame, expand_inputs, load_photo
+    from infinite_nature.generate.run import generate_one
+    from infinite_nature.generate.weights import load_flight_networks
+
     options = _options(args)
     if args.path.endswith(".json"):
         from infinite_nature.camera import load_keyframes
@@ -90,10 +93,10 @@ def _run(args: argparse.Namespace) -> int:
     return 1 if failures else 0
 
 
-def add_parser(subparsers: argparse._SubParsersAction) -> None:
+def add_parser(subparsers: argparse._SubParsersAction, summary: str) -> None:
     parser = subparsers.add_parser(
         "generate",
-        help="turn photos (or the built-in example) into flythrough videos",
+        help=summary,
         description="Fly into photos: one video per input. With no input (or --example) the flight starts from a "
         "built-in procedural-world view, so a fresh install needs no files.",
     )
@@ -121,7 +124,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--weights", default="default",
                         help="shipped weight set name, or a folder with refiner/sky_generator(/depth_sky) checkpoints")
     parser.add_argument("--device", default="auto", help=f"one of {', '.join(DEVICE_CHOICES)} (default: auto)")
-    parser.add_argument("--dtype", choices=tuple(DTYPES), default="float32", help="network precision (default: float32)")
+    parser.add_argument("--dtype", choices=PRECISIONS, default="float32", help="network precision (default: float32)")
     parser.add_argument("--devices", type=positive_int, default=1, help="GPUs per node for a batch, via Lightning Fabric")
     parser.add_argument("--num-nodes", type=positive_int, default=1, help="nodes for a batch, via Lightning Fabric")
     parser.add_argument("--save-depth", action="store_true", help="also write a depth (disparity) video NAME_depth")

@@ -34,10 +34,10 @@ def _run(args: argparse.Namespace) -> int:
     return 0
 
 
-def add_parser(subparsers: argparse._SubParsersAction) -> None:
+def add_parser(subparsers: argparse._SubParsersAction, summary: str) -> None:
     parser = subparsers.add_parser(
         "train",
-        help="train the depth, refinement and sky networks",
+        help=summary,
         description="Train a network on a photo folder (--data) or exported procedural worlds (--worlds). "
         "Recipe values come from --config YAML (configs/train/*.yaml); flags override them.",
     )

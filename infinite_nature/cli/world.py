@@ -6,9 +6,7 @@ import argparse
 from pathlib import Path
 
 from infinite_nature.cli.arguments import image_size, non_negative_int, positive_float, positive_int
-from infinite_nature.data.writer import image_format, write_image, write_json, write_png16
 from infinite_nature.errors import UsageError
-from infinite_nature.world import World
 
 
 def _check_output(path: Path, overwrite: bool) -> None:
@@ -23,6 +21,9 @@ def _numbered(path: Path, index: int | None) -> Path:
 
 
 def _run_render(args: argparse.Namespace) -> int:
+    from infinite_nature.data.writer import image_format, write_image, write_json, write_png16
+    from infinite_nature.world import World
+
     height, width = args.size
     outputs = {"image": Path(args.output), "depth": args.depth and Path(args.depth), "sky": args.sky and Path(args.sky)}
     try:
@@ -80,10 +81,10 @@ def _run_export(args: argparse.Namespace) -> int:
     return 1 if summary.failed else 0
 
 
-def add_parser(subparsers: argparse._SubParsersAction) -> None:
+def add_parser(subparsers: argparse._SubParsersAction, summary: str) -> None:
     world = subparsers.add_parser(
         "world",
-        help="render procedural nature worlds (and export training data)",
+        help=summary,
         description=(
             "Render a view of a procedural nature world with exact depth and sky mask. "
             "'world export' writes a training collection instead."

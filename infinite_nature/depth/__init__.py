@@ -1,11 +1,16 @@
-"""Depth backends (``--depth``): every one returns normalised disparity and a sky mask."""
+"""Depth backends (``--depth``): every one returns normalised disparity and a sky mask
+(``depth.base.DepthEstimate``). Importing this package loads no torch; a backend does."""
 
 from __future__ import annotations
 
-import torch
+from typing import TYPE_CHECKING
 
-from infinite_nature.depth.base import DepthBackend, DepthEstimate
 from infinite_nature.errors import UsageError
+
+if TYPE_CHECKING:
+    import torch
+
+    from infinite_nature.depth.base import DepthBackend
 
 BACKEND_NAMES = (
     "builtin",
@@ -21,15 +26,18 @@ BACKEND_NAMES = (
 def make_depth_backend(
     spec: str,
     weights: str | None = None,
-    device: torch.device = torch.device("cpu"),
+    device: torch.device | None = None,  # default: the CPU
     map_kind: str = "disparity",
     sky_weights: str | None = None,
 ) -> DepthBackend:
     """The backend named by ``spec`` (see BACKEND_NAMES); ``weights`` is a local copy of its model."""
+    import torch
+
     from infinite_nature.depth import hub
     from infinite_nature.depth.builtin import BuiltinDepth
     from infinite_nature.depth.from_file import FileDepth
 
+    device = torch.device("cpu") if device is None else device
     if spec == "builtin":
         return BuiltinDepth(weights, device)
     if spec in hub.MIDAS_MODELS:
@@ -41,4 +49,4 @@ def make_depth_backend(
     raise UsageError(f"unknown depth backend {spec!r}; choose one of {', '.join(BACKEND_NAMES)}")
 
 
-__all__ = ["BACKEND_NAMES", "DepthBackend", "DepthEstimate", "make_depth_backend"]
+__all__ = ["BACKEND_NAMES", "make_depth_backend"]

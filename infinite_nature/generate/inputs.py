@@ -14,9 +14,9 @@ from PIL import Image, UnidentifiedImageError
 from infinite_nature.data.layout import is_photo
 from infinite_nature.data.reader import UnreadableImage, read_rgb
 from infinite_nature.errors import InfiniteNatureError
+from infinite_nature.generate.choices import DEFAULT_MAX_PIXELS
 from infinite_nature.image import image_to_tensor
 
-DEFAULT_MAX_PIXELS = 50_000_000
 SIZE_MULTIPLE = 16
 
 

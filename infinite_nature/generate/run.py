@@ -24,8 +24,6 @@ from infinite_nature.generate.video import FrameSink
 from infinite_nature.generate.weights import FlightNetworks
 from infinite_nature.image import tensor_to_image
 
-PATHS = ("autopilot", "straight", "orbit")
-
 
 @dataclass
 class GenerateOptions:

@@ -18,7 +18,6 @@ from infinite_nature.data.writer import write_image
 from infinite_nature.errors import InfiniteNatureError
 
 CODECS = {".mp4": ("libx264", "yuv420p"), ".webm": ("libvpx-vp9", "yuv420p"), ".gif": ("gif", "rgb8")}
-FORMATS = ("mp4", "webm", "gif", "png")
 
 
 def output_kind(path: Path) -> str:
