@@ -4,9 +4,9 @@ refiner's training (so the network trains on exactly what it sees in a flight).
 * ``fill_small_holes``: interpolate the holes up to ``SMALL_HOLE_SIZE - 1`` pixels across
   (the cracks magnification leaves between splatted points, thin disocclusion slivers), so
   the refiner only has to invent what was really unseen. Measured on held-out worlds,
-  interpolation beats the shipped refiner on such holes: steps 1-5 gain +0.99 dB over
-  warp + Telea with 12 px, +0.77 dB with the 3 px of the first version; at 12 px, the
-  refiner's own output there often showed as dark blocks that grew over long flights.
+  interpolation beats the shipped refiner on such holes (steps 1-5: +0.99 dB over warp +
+  Telea with 12 px, +0.77 dB with the first version's 3 px), and the refiner's own fill of
+  them showed as dark blocks that grew over long flights.
 * ``keep_rendered``: show the refiner's output only in the holes; rendered pixels stay exact.
 """
 
