@@ -5,12 +5,16 @@ from __future__ import annotations
 import argparse
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from infinite_nature.cli.arguments import non_negative_int, positive_float, positive_int
 from infinite_nature.depth import BACKEND_NAMES
 from infinite_nature.device import DEVICE_CHOICES, resolve_device
 from infinite_nature.errors import InfiniteNatureError, UsageError
 from infinite_nature.generate.choices import DEFAULT_MAX_PIXELS, FORMATS, PATHS, PRECISIONS
+
+if TYPE_CHECKING:
+    from infinite_nature.generate.run import GenerateOptions
 
 
 def _path_choice(text: str) -> str:
@@ -34,7 +38,7 @@ def _outputs(args: argparse.Namespace, names: list[str]) -> list[Path]:
     return [Path(args.output_dir) / f"{name}{suffix}" for name in names]
 
 
-def _options(args: argparse.Namespace):
+def _options(args: argparse.Namespace) -> GenerateOptions:
     import torch
 
     from infinite_nature.generate.run import GenerateOptions
