@@ -1,11 +1,12 @@
 """The render-refine-repeat loop: a flight that yields frames one at a time.
 
 Each step: next camera from the controller -> splat the anchor view (holes up to 12 px
-across interpolated: cracks between magnified points, thin slivers) -> refine -> disparity scale re-alignment against the
-rendered visible pixels (log-space least squares, as Infinite Nature does) -> rendered
-pixels kept, refined ones shown in the holes -> sky composite in sky holes from the
-flight's sky dome, rendered with rotation only -> frame. The style code and the latents are fixed at the start, so a flight
-is deterministic for a seed (on the CPU) and cannot drift in style.
+across interpolated: cracks between magnified points, thin slivers) -> refine -> disparity
+scale re-alignment against the rendered visible pixels (log-space least squares, as
+Infinite Nature does) -> rendered pixels kept, refined ones shown in the holes -> sky
+composite in sky holes from the flight's sky dome, rendered with rotation only -> frame.
+The style code and the latents are fixed at the start, so a flight is deterministic for a
+seed (on the CPU) and cannot drift in style.
 
 Each resampling blurs a little, so frames are splatted from an *anchor* frame rather than
 from the previous one, for as long as the anchor still covers ``ANCHOR_MIN_COVERAGE`` of

@@ -12,6 +12,7 @@ import lightning as L
 import torch
 import torch.nn.functional as F
 
+from infinite_nature.evaluate.metrics import psnr
 from infinite_nature.models import (
     DepthSkyConfig,
     DepthSkyNet,
@@ -267,8 +268,7 @@ class TrajectoryRefinerModule(RefinerModule):
 
     def validation_step(self, batch, batch_index):
         _, refined, shown, kept = self.views(batch, 10_000_000 + batch_index, self.ema)
-        mse = (shown[:, :3] - batch["target_rgb"]).square().mean(dim=(1, 2, 3)).clamp_min(1e-10)
-        self.log("val/target_psnr", (10 * torch.log10(1.0 / mse)).mean(), prog_bar=True)
+        self.log("val/target_psnr", psnr(shown[:, :3], batch["target_rgb"]).mean(), prog_bar=True)
         self.log("val/reconstruction", self.reconstruction(batch, refined, shown, kept))
 
 
