@@ -2,8 +2,9 @@
 
 For each held-out world: a start view and a ground-truth forward trajectory. At chosen
 steps the generated frame is compared with the true view: PSNR, SSIM, disparity error.
-Baselines in the same run: warp only (the first frame splatted straight to the camera of
-step k, holes black) and warp + OpenCV inpainting (Telea).
+Baselines in the same run: warp only (the first frame rendered straight to the camera of
+step k as flights render it: splatted, colour resampled; holes black) and warp + OpenCV
+inpainting (Telea). So the baselines share our renderer, and the gap is the hole filling's.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from infinite_nature.generate.flight import Flight
 from infinite_nature.geometry.pose import relative_pose
 from infinite_nature.image import image_to_tensor, tensor_to_image
 from infinite_nature.render import splat
+from infinite_nature.render.resample import resample_colour
 from infinite_nature.world import World
 
 HELD_OUT_SEEDS = tuple(range(5000, 5100))  # never used for training (training seeds start at 100000)
@@ -80,7 +82,8 @@ def evaluate_short_range(config: ShortRangeConfig, networks) -> dict[str, dict[i
                 true_disparity = (1.0 / (truth.depth * first.scale)).clamp(0.01, 1.0)
                 ground = ~truth.sky
                 transform = relative_pose(poses[0][None], poses[frame.index][None]).float()
-                warped = splat(first.rgb, first.disparity, k, transform)
+                warped = resample_colour(splat(first.rgb, first.disparity, k, transform), first.rgb, first.disparity, k, k,
+                                         transform)
                 methods = {
                     "ours": (frame.rgb, frame.disparity),
                     "warp": (warped.features * warped.valid, warped.disparity),

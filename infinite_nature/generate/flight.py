@@ -1,7 +1,8 @@
 """The render-refine-repeat loop: a flight that yields frames one at a time.
 
 Each step: next camera from the controller -> splat the anchor view (holes up to 12 px
-across interpolated: cracks between magnified points, thin slivers) -> refine -> disparity
+across interpolated: cracks between magnified points, thin slivers; colour read back from
+the anchor with a sharp kernel, one surface at a time) -> refine -> disparity
 scale re-alignment against the rendered visible pixels (log-space least squares, as
 Infinite Nature does) -> rendered pixels kept, refined ones shown in the holes -> sky
 composite in sky holes from the flight's sky dome, rendered with rotation only -> frame.
@@ -29,8 +30,7 @@ from infinite_nature.camera.base import CameraController, ViewState
 from infinite_nature.disparity import DISPARITY_MAX, DISPARITY_MIN
 from infinite_nature.geometry.intrinsics import intrinsics_from_fov
 from infinite_nature.geometry.pose import relative_pose
-from infinite_nature.render import splat
-from infinite_nature.render.fill import fill_small_holes, keep_rendered
+from infinite_nature.render.fill import keep_rendered, render_for_refiner
 from infinite_nature.render.sky_dome import render_panorama, view_to_panorama
 
 logger = logging.getLogger(__name__)
@@ -145,7 +145,7 @@ class Flight:
         rgb, disparity, sky, source_pose, source_k = view
         transform = relative_pose(source_pose[None], pose[None]).to(rgb.device, torch.float32)
         features = torch.cat([rgb, sky.float()], dim=1)
-        return fill_small_holes(splat(features, disparity, source_k, transform, target_intrinsics=target_k))
+        return render_for_refiner(features, disparity, source_k, transform, target_k)
 
     @torch.inference_mode()
     def advance(self) -> Frame:

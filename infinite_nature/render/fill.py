@@ -1,6 +1,8 @@
 """What a splatted view needs before and after the refiner, shared by the flight loop and the
 refiner's training (so the network trains on exactly what it sees in a flight).
 
+* ``render_for_refiner``: splat, ``fill_small_holes``, then colour read backwards from the
+  source (``render.resample``), which also gives the interpolated cracks real texture;
 * ``fill_small_holes``: interpolate the holes up to ``SMALL_HOLE_SIZE - 1`` pixels across
   (the cracks magnification leaves between splatted points, thin disocclusion slivers), so
   the refiner only has to invent what was really unseen. Measured on held-out worlds,
@@ -20,7 +22,8 @@ from kornia.filters import gaussian_blur2d
 from kornia.morphology import erosion
 
 from infinite_nature.disparity import DISPARITY_MAX, DISPARITY_MIN
-from infinite_nature.render.splatting import SplatResult
+from infinite_nature.render.resample import resample_colour
+from infinite_nature.render.splatting import SplatResult, splat
 
 SMALL_HOLE_SIZE = 13  # a 13x13 closing covers holes up to 12 px across
 FILL_PASSES = 6  # each 3x3 pass fills one ring of pixels from every side: 6 reach the middle of 12 px
@@ -56,6 +59,20 @@ def fill_small_holes(splatted: SplatResult) -> SplatResult:
         values = torch.where(fill, average, values)
         known = known + fill.float()
     return replace(splatted, features=values[:, :-1], disparity=values[:, -1:], valid=known > 0.5)
+
+
+def render_for_refiner(
+    features: torch.Tensor,  # [B, C, H, W], colour in the first three channels
+    disparity: torch.Tensor,  # [B, 1, H, W] > 0
+    intrinsics: torch.Tensor,  # [B, 3, 3] source camera
+    transform: torch.Tensor,  # [B, 4, 4] source camera -> target camera
+    target_intrinsics: torch.Tensor | None = None,  # [B, 3, 3], default the source's
+) -> SplatResult:
+    """The view the refiner gets: the source rendered into the target camera with holes up to
+    ``SMALL_HOLE_SIZE - 1`` px interpolated and colour resampled from the source."""
+    target_intrinsics = intrinsics if target_intrinsics is None else target_intrinsics
+    filled = fill_small_holes(splat(features, disparity, intrinsics, transform, target_intrinsics=target_intrinsics))
+    return resample_colour(filled, features[:, :3], disparity, intrinsics, target_intrinsics, transform)
 
 
 def _rendered_weight(valid: torch.Tensor) -> torch.Tensor:  # [B, 1, H, W] in [0, 1]

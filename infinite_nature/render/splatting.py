@@ -139,22 +139,33 @@ def _homogeneous_pixels(height: int, width: int, dtype: torch.dtype, device: tor
     return torch.cat([pixels, torch.ones_like(pixels[:, :1])], dim=1)
 
 
-def _project_into_target(
+def pixel_mapping(
+    intrinsics: torch.Tensor,  # [B, 3, 3]
+    transform: torch.Tensor,  # [B, 4, 4] source camera -> target camera
+    target_intrinsics: torch.Tensor,  # [B, 3, 3]
+) -> tuple[torch.Tensor, torch.Tensor]:  # ([B, 3, 3], [B, 1, 3])
+    """``(K_t R K^-1, K_t t)``: a source pixel ``[u, v, 1]`` at depth ``z`` lands at
+    ``z * mapping @ [u, v, 1] + offset`` (homogeneous target pixel times target depth)."""
+    mapping = target_intrinsics @ transform[:, :3, :3] @ torch.linalg.inv(intrinsics)
+    return mapping, (target_intrinsics @ transform[:, :3, 3:]).transpose(1, 2)
+
+
+def project_pixels(
     disparity: torch.Tensor,  # [B, 1, H, W]
     intrinsics: torch.Tensor,  # [B, 3, 3]
     transform: torch.Tensor,  # [B, 4, 4]
     target_intrinsics: torch.Tensor,  # [B, 3, 3]
 ) -> tuple[torch.Tensor, torch.Tensor]:  # ([B, N, 2] target pixel, [B, N] target depth)
-    """unproject -> transform_points -> project, fused into one 3x3 map per image.
+    """Where every source pixel, at its disparity, lands in the target camera.
+
+    unproject -> transform_points -> project, fused into one 3x3 map per image.
 
     ``K_t (R z K^-1 [u, v, 1] + t) = z (K_t R K^-1) [u, v, 1] + K_t t``; the tests check it
     against ``geometry.unproject``/``project``, which are built on kornia.
     """
     batch, _, height, width = disparity.shape
     homogeneous = _homogeneous_pixels(height, width, disparity.dtype, disparity.device)  # [N, 3]
-    rotation, translation = transform[:, :3, :3], transform[:, :3, 3:]
-    mapping = target_intrinsics @ rotation @ torch.linalg.inv(intrinsics)  # [B, 3, 3]
-    offset = (target_intrinsics @ translation).transpose(1, 2)  # [B, 1, 3]
+    mapping, offset = pixel_mapping(intrinsics, transform, target_intrinsics)
     depth = 1.0 / disparity.reshape(batch, -1, 1)  # [B, N, 1]
     projected = depth * (homogeneous @ mapping.transpose(1, 2)) + offset  # [B, N, 3]
     z = projected[..., 2]
@@ -212,7 +223,7 @@ def splat(
     batch, channels = features.shape[:2]
     height, width = target_size
 
-    uv, z = _project_into_target(disparity, intrinsics, transform, target_intrinsics)  # [B, N, 2], [B, N]
+    uv, z = project_pixels(disparity, intrinsics, transform, target_intrinsics)  # [B, N, 2], [B, N]
     keep = (z > NEAR_DEPTH) & torch.isfinite(uv).all(dim=-1)
     keep &= (uv[..., 0] > -1) & (uv[..., 0] < width) & (uv[..., 1] > -1) & (uv[..., 1] < height)
     uv = torch.where(keep[..., None], uv, torch.full_like(uv, -2.0))

@@ -23,8 +23,7 @@ from infinite_nature.models import (
     load_checkpoint,
     save_checkpoint,
 )
-from infinite_nature.render import splat
-from infinite_nature.render.fill import fill_small_holes, keep_rendered
+from infinite_nature.render.fill import keep_rendered, render_for_refiner
 from infinite_nature.render.sky_dome import view_to_panorama
 from infinite_nature.train.configs import DepthTrainConfig, RefinerTrainConfig, SkyTrainConfig, TrainConfig
 from infinite_nature.train.cycle import random_motion, there_and_back
@@ -234,15 +233,15 @@ class RefinerModule(_GanModule):
 
 class TrajectoryRefinerModule(RefinerModule):
     """The refiner learns from true novel views along world paths (``--mode trajectory``): the
-    start view is splatted to the camera ``k`` steps on, small holes filled and rendered pixels kept
-    exactly as in a flight, and the result must match the true view there."""
+    start view is rendered to the camera ``k`` steps on and rendered pixels are kept, both exactly
+    as in a flight, and the result must match the true view there."""
 
     def views(self, batch: dict[str, torch.Tensor], step: int, generator_net: RefinerNet):
         random = torch.Generator().manual_seed(self.config.seed * 7919 + step * 2 + self.global_rank * 104729)
         rgb = batch["rgb"]
         with torch.no_grad():
             features = torch.cat([rgb, batch["sky"].to(rgb.dtype)], dim=1)
-            splatted = fill_small_holes(splat(features, batch["disparity"], batch["intrinsics"], batch["transform"]))
+            splatted = render_for_refiner(features, batch["disparity"], batch["intrinsics"], batch["transform"])
         latent = generator_net.sample_latent(rgb.shape[0], random).to(self.device)
         refined = generator_net(splatted.features[:, :3], splatted.disparity, splatted.valid.to(rgb.dtype),
                                 generator_net.encode_style(rgb), latent)

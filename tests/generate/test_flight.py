@@ -78,4 +78,5 @@ def test_rendered_pixels_are_kept_and_only_holes_are_refined(tiny_weights):
         frames = iter(flight)
         next(frames)
         changes[keep] = (next(frames).rgb - view.rgb).abs().mean()
-    assert changes[True] < 0.01 < changes[False]
+    assert changes[True] < 0.005
+    assert changes[True] < 0.25 * changes[False]
