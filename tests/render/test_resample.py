@@ -137,3 +137,16 @@ def test_magnified_texture_keeps_its_detail_in_the_cracks():
     error_interpolated = (interpolated.features - truth).abs()[mask].mean()
     error_rendered = (rendered.features - truth).abs()[mask].mean()
     assert error_rendered < 0.5 * error_interpolated
+
+
+def test_a_batch_resamples_each_image_from_its_own_source():
+    height, width = 24, 28
+    k = default_intrinsics(height, width).expand(2, -1, -1)
+    u, v = _grid(height, width, torch.float64)
+    sources = torch.cat([_texture(u, v)[None], _texture(v, u * 1.3)[None]])  # [2, 3, H, W]
+    disparity = torch.stack([torch.full((1, height, width), 1.0), torch.full((1, height, width), 0.5)]).double()
+    transform = torch.cat([sideways(0.013), sideways(-0.02)])
+    together = render_for_refiner(sources, disparity, k, transform)
+    for b in range(2):
+        alone = render_for_refiner(sources[b:b + 1], disparity[b:b + 1], k[b:b + 1], transform[b:b + 1])
+        torch.testing.assert_close(together.features[b:b + 1], alone.features)
