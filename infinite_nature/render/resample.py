@@ -107,7 +107,8 @@ def _window_extremes(
     height: int,
     width: int,
 ) -> tuple[torch.Tensor, torch.Tensor]:  # ([M], [M])
-    """The largest (nearest) and smallest (farthest) rendered disparity in each point's 3x3 window."""
+    """The largest (nearest) and smallest (farthest) rendered disparity in each point's 3x3 window
+    (each point is a rendered pixel, so its window is never empty)."""
     row, column = (index // width) % height, index % width
     image_start = index - row * width - column
     offsets = torch.arange(-1, 2, device=index.device)
@@ -117,7 +118,7 @@ def _window_extremes(
     values, known = disparity[window], valid[window]
     nearest = torch.where(known, values, torch.zeros_like(values)).amax(dim=1)
     farthest = torch.where(known, values, torch.full_like(values, float("inf"))).amin(dim=1)
-    return nearest, torch.where(torch.isfinite(farthest), farthest, nearest)
+    return nearest, farthest
 
 
 def resample_colour(
@@ -142,13 +143,13 @@ def resample_colour(
     image = index // (target_height * target_width)
     column, row = index % target_width, (index // target_width) % target_height
     homogeneous = torch.stack([column, row, torch.ones_like(index)], dim=1).to(colour.dtype)  # [M, 3] pixel [u, v, 1]
+    candidates = [disparity[index]]  # [M] each: per pixel still to resample, in the order they are tried
     for attempt in range(3):  # the pixel's own disparity, then its window's nearest, then its farthest
         if index.numel() == 0:
             break
-        if attempt == 0:
-            candidate = disparity[index]  # [M]
-        else:
-            candidate = _window_extremes(disparity, valid, index, target_height, target_width)[attempt - 1]
+        if attempt == 1:  # the window's extremes, once, for the pixels the first try left
+            candidates = list(_window_extremes(disparity, valid, index, target_height, target_width))
+        candidate = candidates.pop(0)
         projected = torch.bmm(mapping[image], homogeneous[:, :, None])[:, :, 0] / candidate[:, None] + offset[image, 0]
         z = projected[:, 2]
         uv = projected[:, :2] / torch.where(z.abs() < NEAR_DEPTH, torch.full_like(z, NEAR_DEPTH), z)[:, None]
@@ -158,7 +159,9 @@ def resample_colour(
         inside &= (uv[:, 1] >= -0.5) & (uv[:, 1] <= height - 0.5)
         use = inside & (weight >= MIN_SAME_SURFACE_WEIGHT)
         colour = colour.index_put((index[use],), sampled[use].clamp(0, 1))
-        index, image, homogeneous = index[~use], image[~use], homogeneous[~use]
+        left = ~use
+        index, image, homogeneous = index[left], image[left], homogeneous[left]
+        candidates = [c[left] for c in candidates]
     colour = colour.reshape(batch, target_height, target_width, channels).permute(0, 3, 1, 2)
     features = torch.cat([colour, splatted.features[:, channels:]], dim=1)
     return replace(splatted, features=features)
