@@ -42,9 +42,9 @@ class TrainConfig:
     resume: str | None = _f(None, "a Lightning checkpoint (OUT/checkpoints/last.ckpt) to continue from")
     init_weights: str | None = _f(None, "start from these weights (our checkpoint format), e.g. the shipped ones")
     log_every: int = _f(10, "log losses every N steps")
-    sample_every: int = _f(200, "save a sample grid every N steps")
-    checkpoint_every: int = _f(200, "save a resumable checkpoint every N steps")
-    validate_every: int = _f(500, "run the held-out validation every N steps")
+    sample_every: int = _f(200, "save a sample grid every N steps (0: never)")
+    checkpoint_every: int = _f(200, "save a resumable checkpoint every N steps (0: only the last, at the end)")
+    validate_every: int = _f(500, "run the held-out validation every N steps (0: never)")
     progress: bool = _f(True, "show a progress bar")
     fast_dev_run: bool = _f(False, "run one training and one validation batch to check the setup, then export")
 

@@ -38,7 +38,7 @@ def build_trainer(recipe: str, config: TrainConfig) -> L.Trainer:
     callbacks = [checkpoints]
     if config.progress:
         callbacks.append(TQDMProgressBar(refresh_rate=1))
-    validate = min(config.validate_every, config.max_steps)
+    validate = min(config.validate_every, config.max_steps) if config.validate_every > 0 else config.max_steps
     return L.Trainer(
         max_steps=config.max_steps * per_step,
         max_time=timedelta(minutes=config.max_minutes) if config.max_minutes > 0 else None,
@@ -52,7 +52,7 @@ def build_trainer(recipe: str, config: TrainConfig) -> L.Trainer:
         log_every_n_steps=config.log_every,
         val_check_interval=validate,
         check_val_every_n_epoch=None,
-        limit_val_batches=4,
+        limit_val_batches=4 if config.validate_every > 0 else 0,
         num_sanity_val_steps=0,
         enable_progress_bar=config.progress,
         enable_model_summary=False,
@@ -68,6 +68,9 @@ def train(recipe: str, config: TrainConfig) -> tuple[Path, Path]:
         raise UsageError("--max-steps and --batch-size must be >= 1 and --resolution >= 32")
     if config.workers < 0 or config.max_minutes < 0:
         raise UsageError("--workers and --max-minutes must be >= 0")
+    if min(config.sample_every, config.checkpoint_every, config.validate_every) < 0 or config.log_every < 1:
+        raise UsageError("--sample-every, --checkpoint-every and --validate-every must be >= 0 (0: never), "
+                         "--log-every >= 1")
     if config.resume and not Path(config.resume).is_file():
         raise UsageError(f"--resume {config.resume}: no such checkpoint")
     L.seed_everything(config.seed, workers=True, verbose=False)

@@ -130,6 +130,20 @@ def test_cli_flags_override_the_yaml_recipe(tmp_path, tiny_worlds, capsys):
     assert main(["train", "sky", "--worlds", str(tiny_worlds), "--data", str(tiny_worlds)]) == 2
 
 
+def test_zero_intervals_mean_never_and_negative_ones_are_refused(tmp_path, tiny_worlds, capsys):
+    out = tmp_path / "out"
+    args = ["train", "depth", "--worlds", str(tiny_worlds), "--out", str(out), "--max-steps", "3", "--batch-size", "2",
+            "--resolution", "32", "--no-progress", "--validate-every", "0", "--sample-every", "0", "--checkpoint-every", "0"]
+    assert main(args) == 0
+    record = json.loads((out / "export" / "depth_sky.json").read_text())["training"]
+    assert record["steps"] == 3 and record["held_out_metrics"] == {}  # no validation ran
+    assert not (out / "samples").exists() and (out / "checkpoints" / "last.ckpt").is_file()
+    capsys.readouterr()
+    assert main(args[:-1] + ["-1"]) == 2
+    err = capsys.readouterr().err
+    assert "must be >= 0" in err and "Traceback" not in err
+
+
 def test_max_minutes_stops_early_and_still_exports(tmp_path, tiny_worlds):
     config = DepthTrainConfig(worlds=str(tiny_worlds), out=str(tmp_path), max_steps=100_000, max_minutes=0.02,
                               relative_weight=0.1, **TINY)
