@@ -72,7 +72,7 @@ def _run_export(args: argparse.Namespace) -> int:
     if out.exists() and not out.is_dir():
         raise UsageError(f"--out {out} exists and is not a folder")
     summary = export_worlds(out, args.count, height, width, start_seed=args.start_seed, progress=not args.quiet,
-                            path_steps=args.path_steps, step_length=args.step_length)
+                            path_steps=args.path_steps, step_length=args.step_length, workers=args.workers)
     path_note = f" with {args.path_steps} path step(s) each" if args.path_steps else ""
     print(
         f"exported {summary.written} new view(s){path_note} to {out} ({summary.skipped_existing} already there, "
@@ -120,5 +120,7 @@ def add_parser(subparsers: argparse._SubParsersAction, summary: str) -> None:
                         help="also write the true views 1..N steps along each start view's flight path "
                         "(pairs for 'train refiner --mode trajectory'; default: 0)")
     export.add_argument("--step-length", type=positive_float, default=3.0, help="metres per path step (default: 3)")
+    export.add_argument("--workers", type=non_negative_int, default=0,
+                        help="render in N processes of one thread each, e.g. one per core (default: 0, this process)")
     export.add_argument("--quiet", action="store_true", help="no progress bar")
     export.set_defaults(handler=_run_export)

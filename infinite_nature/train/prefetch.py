@@ -8,29 +8,21 @@ returns, so resuming and determinism are unchanged.
 
 from __future__ import annotations
 
-import multiprocessing
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import Future
 
 import torch
 
 from infinite_nature.train.data import StepBatches
-
-
-def _one_thread() -> None:
-    """Workers share the machine's cores: one intra-op thread each."""
-    torch.set_num_threads(1)
+from infinite_nature.workers import process_pool
 
 
 class PrefetchedBatches:
     """``batch(step, rank)`` like StepBatches, answered from ``workers`` processes working ahead."""
 
     def __init__(self, batches: StepBatches, workers: int, ahead: int | None = None) -> None:
-        if workers < 1:
-            raise ValueError(f"workers must be >= 1, got {workers}")
+        self._pool = process_pool(workers)
         self.batches = batches
         self.ahead = ahead or 2 * workers
-        context = multiprocessing.get_context("spawn")  # safe after CUDA or thread pools started
-        self._pool = ProcessPoolExecutor(workers, mp_context=context, initializer=_one_thread)
         self._pending: dict[tuple[int, int], Future] = {}
 
     def batch(self, step: int, rank: int = 0) -> dict[str, torch.Tensor]:

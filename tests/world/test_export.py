@@ -66,3 +66,17 @@ def test_path_steps_are_the_true_views_along_the_world_path(tmp_path):
     (tmp_path / "world_0000011_step02.jpg").unlink()  # a missing path view redoes the seed
     assert export_worlds(tmp_path, count=1, height=32, width=40, start_seed=11, progress=False, path_steps=2,
                          step_length=4.0).written == 1
+
+
+def test_workers_write_the_same_files_as_one_process(tmp_path):
+    single = export_worlds(tmp_path / "one", count=3, height=32, width=40, start_seed=21, progress=False, path_steps=1)
+    parallel = export_worlds(tmp_path / "two", count=3, height=32, width=40, start_seed=21, progress=False, path_steps=1,
+                             workers=2)
+    assert (single.written, parallel.written) == (3, 3)
+    names = sorted(p.name for p in (tmp_path / "one").iterdir())
+    assert names == sorted(p.name for p in (tmp_path / "two").iterdir()) and len(names) == 1 + 3 * 2 * 4
+    for name in names:
+        assert (tmp_path / "one" / name).read_bytes() == (tmp_path / "two" / name).read_bytes(), name
+    again = export_worlds(tmp_path / "two", count=4, height=32, width=40, start_seed=21, progress=False, path_steps=1,
+                          workers=2)
+    assert (again.written, again.skipped_existing) == (1, 3)

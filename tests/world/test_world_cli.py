@@ -53,6 +53,7 @@ def test_bad_arguments_are_usage_errors(tmp_path, capsys):
         (["world", "export", "--count", "0", "--out", str(tmp_path)], ">= 1"),
         (["world", "export", "--count", "1", "--out", str(tmp_path), "--path-steps", "-1"], ">= 0"),
         (["world", "export", "--count", "1", "--out", str(tmp_path), "--step-length", "0"], "> 0"),
+        (["world", "export", "--count", "1", "--out", str(tmp_path), "--workers", "-2"], ">= 0"),
     ]:
         assert main(args) == 2, args
         err = capsys.readouterr().err
@@ -65,7 +66,7 @@ def test_export_command(tmp_path, capsys):
     assert "exported 2 new view(s)" in capsys.readouterr().out
     assert len(list((tmp_path / "data").glob("*.jpg"))) == 2
     args = ["world", "export", "--count", "1", "--out", str(tmp_path / "paths"), "--size", "32x24", "--quiet",
-            "--path-steps", "2", "--step-length", "5"]
+            "--path-steps", "2", "--step-length", "5", "--workers", "2"]
     assert main(args) == 0
     assert "exported 1 new view(s) with 2 path step(s) each" in capsys.readouterr().out
     assert sorted(p.stem for p in (tmp_path / "paths").glob("*.jpg")) == [
