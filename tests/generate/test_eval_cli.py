@@ -51,3 +51,17 @@ def test_fid_and_kid_with_local_inception_weights(tmp_path, tiny_weights):
     assert set(realism) == {"1-16", "16-32"}  # the quick flight has 30 steps
     assert realism["1-16"]["frames"] == 15 and realism["16-32"]["frames"] == 15
     assert all(item["fid"] >= 0 and 0 <= abs(item["kid"]) < 10 for item in realism.values())
+
+
+def test_quick_eval_flies_from_the_bundled_real_photographs(tmp_path, tiny_weights):
+    from pathlib import Path
+
+    photos = Path(__file__).resolve().parents[2] / "examples" / "photos"
+    out = tmp_path / "report"
+    assert main(["eval", "--quick", "--weights", str(tiny_weights), "--out", str(out), "--photos", str(photos)]) == 0
+    flights = json.loads((out / "report.json").read_text())["long_range"]
+    names = ("aitzgorri", "forest_creek", "picos_de_europa", "sunset")
+    assert set(flights) == {"world5050", *names}  # ATTRIBUTION.md is not taken for a photo
+    for name in names:
+        assert len(flights[name]["series"]["sharpness"]) == 31 and flights[name]["nonfinite_total"] == 0
+        assert (out / "sheets" / f"{name}.jpg").stat().st_size > 0
