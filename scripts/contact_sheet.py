@@ -1,6 +1,6 @@
 """Contact sheet of videos: every k-th frame of each video, one video per row (docs, model cards).
 
-Usage: python scripts/contact_sheet.py VIDEO [VIDEO ...] OUT.jpg [--every 50] [--columns 7]
+Usage: python scripts/contact_sheet.py VIDEO [VIDEO ...] OUT.jpg [--every 25] [--columns N]
 With one video and no --columns the frames wrap in rows of 6; smaller frames are padded with black.
 """
 
