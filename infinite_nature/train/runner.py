@@ -38,7 +38,7 @@ def build_trainer(recipe: str, config: TrainConfig) -> L.Trainer:
     callbacks = [checkpoints]
     if config.progress:
         callbacks.append(TQDMProgressBar(refresh_rate=1))
-    validate = min(config.validate_every, config.max_steps) if config.validate_every > 0 else config.max_steps
+    validating = config.validate_every > 0  # 0: never
     return L.Trainer(
         max_steps=config.max_steps * per_step,
         max_time=timedelta(minutes=config.max_minutes) if config.max_minutes > 0 else None,
@@ -50,9 +50,9 @@ def build_trainer(recipe: str, config: TrainConfig) -> L.Trainer:
         logger=[CSVLogger(out, name="logs"), TensorBoardLogger(out, name="tensorboard")],
         callbacks=callbacks,
         log_every_n_steps=config.log_every,
-        val_check_interval=validate,
+        val_check_interval=min(config.validate_every, config.max_steps) if validating else config.max_steps,
         check_val_every_n_epoch=None,
-        limit_val_batches=4 if config.validate_every > 0 else 0,
+        limit_val_batches=4 if validating else 0,
         num_sanity_val_steps=0,
         enable_progress_bar=config.progress,
         enable_model_summary=False,
