@@ -21,20 +21,35 @@ def align_scale_shift(prediction: torch.Tensor, target: torch.Tensor, mask: torc
     return prediction * scale.view(-1, 1, 1, 1) + shift.view(-1, 1, 1, 1)
 
 
+def target_spread(target: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+    """Mean absolute deviation of ``target`` from its median over ``mask``, per image [B, 1, 1, 1].
+
+    The unit the disparity losses measure errors in (MiDaS's normalisation): without it a view
+    of far terrain, whose disparities are all small, weighs a fraction of a close view in the
+    loss, and the network never learns such views.
+    """
+    values = target.masked_fill(~mask, float("nan")).flatten(1)  # [B, H*W]
+    median = values.nanmedian(dim=1).values
+    spread = (values - median[:, None]).abs().nanmean(dim=1)
+    return spread.nan_to_num(1.0).clamp_min(1e-3).view(-1, 1, 1, 1)
+
+
 def scale_shift_invariant_loss(prediction: torch.Tensor, target: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
-    """Mean absolute error after the best scale and shift (MiDaS), over ``mask``."""
+    """Mean absolute error after the best scale and shift, in units of each target's spread
+    (MiDaS), over ``mask``: invariant to the scale of prediction and target alike."""
     aligned = align_scale_shift(prediction, target, mask)
     m = mask.float()
-    return ((aligned - target).abs() * m).sum() / m.sum().clamp_min(1.0)
+    return ((aligned - target).abs() / target_spread(target, mask) * m).sum() / m.sum().clamp_min(1.0)
 
 
 def gradient_matching_loss(
     prediction: torch.Tensor, target: torch.Tensor, mask: torch.Tensor, scales: int = 3
 ) -> torch.Tensor:
-    """Multi-scale L1 of the difference's image gradients (sharp, well-placed depth edges)."""
+    """Multi-scale L1 of the difference's image gradients (sharp, well-placed depth edges), in
+    units of each target's spread like the SSI loss."""
     aligned = align_scale_shift(prediction, target, mask)
     total = prediction.new_zeros(())
-    diff, m = aligned - target, mask.float()
+    diff, m = (aligned - target) / target_spread(target, mask), mask.float()
     for _ in range(scales):
         gx = (diff[..., :, 1:] - diff[..., :, :-1]).abs() * m[..., :, 1:] * m[..., :, :-1]
         gy = (diff[..., 1:, :] - diff[..., :-1, :]).abs() * m[..., 1:, :] * m[..., :-1, :]
@@ -50,6 +65,18 @@ def absolute_relative_error(prediction: torch.Tensor, target: torch.Tensor, mask
     depth_pred, depth_true = 1.0 / aligned, 1.0 / target.clamp(DISPARITY_MIN, DISPARITY_MAX)
     m = mask.float()
     return (((depth_pred - depth_true).abs() / depth_true) * m).sum() / m.sum().clamp_min(1.0)
+
+
+def relative_depth_loss(prediction: torch.Tensor, target: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+    """``absolute_relative_error`` as a loss: the same value wherever the aligned disparity lies in
+    the convention's range, and an upper bound with a gradient where it does not. The metric's
+    clamp has no gradient there, and those are its worst pixels: terrain aligned beyond the
+    far plane (|t - a| / a is AbsRel for aligned disparity a and true disparity t)."""
+    aligned = align_scale_shift(prediction, target, mask)
+    truth = target.clamp(DISPARITY_MIN, DISPARITY_MAX)
+    m = mask.float()
+    error = (aligned - truth).abs() / aligned.clamp_min(DISPARITY_MIN)
+    return (error * m).sum() / m.sum().clamp_min(1.0)
 
 
 def intersection_over_union(prediction: torch.Tensor, target: torch.Tensor) -> torch.Tensor:

@@ -35,6 +35,7 @@ from infinite_nature.train.losses import (
     hinge_discriminator_loss,
     hinge_generator_loss,
     intersection_over_union,
+    relative_depth_loss,
     scale_shift_invariant_loss,
 )
 from infinite_nature.train.samples import save_grid
@@ -103,7 +104,7 @@ class DepthSkyModule(_StepModule):
             "ssi": scale_shift_invariant_loss(raw, batch["disparity"], ground),
             "gradient": gradient_matching_loss(raw, batch["disparity"], ground),
             "sky_bce": F.binary_cross_entropy_with_logits(logits, batch["sky"].float()),
-            "relative": absolute_relative_error(raw, batch["disparity"], ground),
+            "relative": relative_depth_loss(raw, batch["disparity"], ground),
             "_raw": raw,
             "_logits": logits,
         }
@@ -245,7 +246,8 @@ class TrajectoryRefinerModule(RefinerModule):
         latent = generator_net.sample_latent(rgb.shape[0], random).to(self.device)
         refined = generator_net(splatted.features[:, :3], splatted.disparity, splatted.valid.to(rgb.dtype),
                                 generator_net.encode_style(rgb), latent)
-        shown_rgb, shown_disparity, kept = keep_rendered(refined.rgb, refined.disparity, splatted)
+        shown_rgb, shown_disparity, kept = keep_rendered(refined.rgb, refined.disparity, splatted,
+                                                         (splatted.features[:, 3:4] > 0.5) & splatted.valid)
         return splatted, refined, torch.cat([shown_rgb, shown_disparity], dim=1), kept
 
     def reconstruction(self, batch, refined, shown, kept) -> torch.Tensor:
