@@ -31,12 +31,14 @@ from infinite_nature.disparity import DISPARITY_MAX, DISPARITY_MIN
 from infinite_nature.geometry.intrinsics import intrinsics_from_fov
 from infinite_nature.geometry.pose import relative_pose
 from infinite_nature.render.fill import keep_rendered, render_for_refiner
+from infinite_nature.render.inpaint import pull_push, within_leeway
 from infinite_nature.render.sky_dome import render_panorama, view_to_panorama
 
 logger = logging.getLogger(__name__)
 
 SKY_DISPARITY = 0.02  # refined pixels this far away count as sky where the splat knew nothing
 ANCHOR_MIN_COVERAGE = 0.8  # splat from the anchor frame while it still covers this share of the view
+DOME_COLOUR_LEEWAY = 0.05  # how far the generated sky may stray from the observed sky's colours
 
 
 def _match_rows(dome: torch.Tensor, partial: torch.Tensor, known: torch.Tensor) -> torch.Tensor:
@@ -116,7 +118,10 @@ class Flight:
 
     def _sharp_dome(self, generated: torch.Tensor, rotation: torch.Tensor) -> torch.Tensor:
         """The generated dome, with the sky the photo actually shows pasted back at a resolution that
-        matches the photo (feathered), so the observed sky stays as sharp as in the first frame."""
+        matches the photo (feathered), so the observed sky stays as sharp as in the first frame.
+        Where the photo shows no sky, the generated colour stays within ``DOME_COLOUR_LEEWAY`` of
+        the observed sky's colours carried there (``pull_push``): the generator, trained on
+        procedural skies, paints real skies in colours they lack (lavender beside a blue sky)."""
         height, width, min_elevation = self.dome_settings
         pixels_per_degree = self.rgb.shape[-1] / float(torch.rad2deg(2 * torch.atan(
             (self.rgb.shape[-1] / 2) / self.intrinsics[0, 0, 0])))
@@ -125,7 +130,10 @@ class Flight:
                                           height * factor, width * factor, min_elevation)
         upsampled = _match_rows(F.interpolate(generated, scale_factor=factor, mode="bilinear", align_corners=False),
                                 partial, known)
-        known = gaussian_blur2d(erosion(known, torch.ones(3, 3, device=known.device)), (7, 7), (2.0, 2.0))
+        upsampled = within_leeway(upsampled, pull_push(partial, known > 0.5), DOME_COLOUR_LEEWAY)
+        # eroded by the blur's radius: the feather stays inside the observed sky (outside it,
+        # ``partial`` is black and would show as a dark seam around the pasted sky)
+        known = gaussian_blur2d(erosion(known, torch.ones(7, 7, device=known.device)), (7, 7), (2.0, 2.0))
         return upsampled + (partial - upsampled) * known
 
     def _autocast(self):
@@ -170,7 +178,7 @@ class Flight:
             log_ratio = torch.log(splatted.disparity[visible]) - torch.log(disparity[visible].clamp_min(1e-6))
             disparity = (disparity * torch.exp(log_ratio.mean())).clamp(DISPARITY_MIN, DISPARITY_MAX)
         if self.keep_visible:  # rendered pixels stay exactly as rendered; the refiner fills the rest
-            rgb, disparity, keep = keep_rendered(rgb, disparity, splatted)
+            rgb, disparity, keep = keep_rendered(rgb, disparity, splatted, splat_sky & valid)
         sky = torch.where(valid, splat_sky, disparity <= SKY_DISPARITY)
         sky_view = render_panorama(self.dome, target_k, next_pose[:3, :3][None].to(self.device, torch.float32),
                                    height, width, self.dome_settings[2])

@@ -10,6 +10,9 @@ refiner's training (so the network trains on exactly what it sees in a flight).
   Telea with 12 px, +0.77 dB with the first version's 3 px), and the refiner's own fill of
   them showed as dark blocks that grew over long flights.
 * ``keep_rendered``: show the refiner's output only in the holes; rendered pixels stay exact.
+  In the holes, the surroundings' colour and mirrored texture (``render.inpaint``) with
+  the refiner's colour allowed a small leeway, so a fill cannot come out as a block of a
+  colour the scene lacks.
 """
 
 from __future__ import annotations
@@ -22,11 +25,14 @@ from kornia.filters import gaussian_blur2d
 from kornia.morphology import erosion
 
 from infinite_nature.disparity import DISPARITY_MAX, DISPARITY_MIN
+from infinite_nature.render.inpaint import mirror_into_holes, pull_push, within_leeway
 from infinite_nature.render.resample import resample_colour
 from infinite_nature.render.splatting import SplatResult, splat
 
 SMALL_HOLE_SIZE = 13  # a 13x13 closing covers holes up to 12 px across
 FILL_PASSES = 6  # each 3x3 pass fills one ring of pixels from every side: 6 reach the middle of 12 px
+DETAIL_SIGMA, DETAIL_KERNEL = 3.0, 13  # colour is what this Gaussian blur keeps, texture what it removes
+COLOUR_LEEWAY = 0.03  # how far the refiner's smoothed colour in a hole may stray from its surroundings'
 
 
 def _square_max(x: torch.Tensor, size: int) -> torch.Tensor:
@@ -75,6 +81,10 @@ def render_for_refiner(
     return resample_colour(filled, features[:, :3], disparity, intrinsics, target_intrinsics, transform)
 
 
+def _blur(x: torch.Tensor) -> torch.Tensor:
+    return gaussian_blur2d(x, (DETAIL_KERNEL, DETAIL_KERNEL), (DETAIL_SIGMA, DETAIL_SIGMA))
+
+
 def _rendered_weight(valid: torch.Tensor) -> torch.Tensor:  # [B, 1, H, W] in [0, 1]
     """How much of each pixel comes from the render: 1 inside rendered areas, feathered over
     a couple of pixels at hole edges so no seam shows."""
@@ -85,9 +95,27 @@ def keep_rendered(
     rgb: torch.Tensor,  # [B, 3, H, W] refined
     disparity: torch.Tensor,  # [B, 1, H, W] refined
     splatted: SplatResult,  # features [B, 3+, H, W] (first three: colour)
+    sky: torch.Tensor,  # [B, 1, H, W] bool: rendered pixels that are sky
 ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:  # rgb, disparity, the rendered weight
-    """Rendered pixels as rendered, the refiner's output in the holes."""
+    """Rendered pixels as rendered. In the holes: the colours of the rendered surroundings
+    (``pull_push``), moved at most ``COLOUR_LEEWAY`` towards the refiner's smoothed colour,
+    plus the surroundings' texture mirrored into the hole (``mirror_into_holes``, its
+    detail above a blur). The refiner, trained on procedural worlds, gets the colour of large
+    holes in real photos wrong (dark or teal blocks) and its detail is blocky; the
+    surroundings' colour and texture cannot be. Its disparity is kept. The surroundings are
+    the rendered ground (all rendered pixels in a view without ground): holes that are sky get
+    the sky dome later, and sky colour carried into ground holes would build up as haze over
+    a long flight."""
     keep = _rendered_weight(splatted.valid)
-    rgb = rgb + (splatted.features[:, :3] - rgb) * keep
+    rendered = splatted.features[:, :3]
+    ground = splatted.valid & ~sky
+    has_ground = ground.flatten(1).any(dim=1).view(-1, 1, 1, 1)
+    source = torch.where(has_ground, ground, splatted.valid)
+    around = pull_push(rendered, source)
+    mirrored, found = mirror_into_holes(rendered, source)
+    mirrored = torch.where(found, mirrored, around)  # no mirror image inside the frame: smooth there
+    texture = (mirrored - _blur(mirrored)) * found
+    rgb = (within_leeway(_blur(rgb), around, COLOUR_LEEWAY) + texture).clamp(0, 1)
+    rgb = rgb + (rendered - rgb) * keep
     disparity = disparity + (splatted.disparity.clamp(DISPARITY_MIN, DISPARITY_MAX) - disparity) * keep
     return rgb, disparity, keep

@@ -3,7 +3,7 @@
 import torch
 
 from infinite_nature.camera import StraightPath
-from infinite_nature.generate.flight import Flight
+from infinite_nature.generate.flight import DOME_COLOUR_LEEWAY, Flight
 from infinite_nature.render.fill import fill_small_holes
 from infinite_nature.generate.weights import load_flight_networks
 from infinite_nature.world import World
@@ -80,3 +80,25 @@ def test_rendered_pixels_are_kept_and_only_holes_are_refined(tiny_weights):
         changes[keep] = (next(frames).rgb - view.rgb).abs().mean()
     assert changes[True] < 0.005
     assert changes[True] < 0.25 * changes[False]
+
+
+def test_the_dome_keeps_the_photo_sky_colours_and_leaves_no_dark_seam_around_them():
+    from infinite_nature.render.sky_dome import view_to_panorama
+
+    networks = load_flight_networks("default", torch.device("cpu"))
+    rgb = torch.empty(1, 3, 64, 96)
+    rgb[:, :, :26] = torch.tensor([0.55, 0.7, 0.95]).view(1, 3, 1, 1)  # an even blue sky
+    rgb[:, :, 26:] = torch.tensor([0.2, 0.45, 0.15]).view(1, 3, 1, 1)
+    sky = torch.zeros(1, 1, 64, 96, dtype=torch.bool)
+    sky[..., :26, :] = True
+    flight = Flight(rgb, torch.full((1, 1, 64, 96), 0.3), sky, 60.0, networks.refiner, networks.sky, StraightPath(0.01))
+    height, width = flight.dome.shape[-2:]
+    _, known = view_to_panorama(rgb, sky, flight.intrinsics, torch.eye(3)[None], height, width, flight.dome_settings[2])
+    ring = (torch.nn.functional.max_pool2d(known, 7, stride=1, padding=3) > 0) & (known < 0.5)  # just outside
+    brightness = flight.dome.mean(dim=1, keepdim=True)
+    inside = brightness[known > 0.5]
+    assert float((inside - 0.7333).abs().max()) < 0.02  # the observed sky is pasted as it was
+    assert float(brightness[ring].min()) > 0.9 * 0.7333, float(brightness[ring].min())
+    # where the photo shows no sky, the generated colour stays near the photo's
+    difference = (flight.dome - torch.tensor([0.55, 0.7, 0.95]).view(1, 3, 1, 1)).abs()
+    assert float(difference.max()) <= DOME_COLOUR_LEEWAY + 1e-4

@@ -1,0 +1,84 @@
+"""Non-learned hole filling from the rendered pixels around a hole: ``pull_push`` gives a hole
+the colours around it (smooth, blended by distance), ``mirror_into_holes`` gives it the
+texture around it (each hole pixel takes the pixel mirrored across the nearest hole border).
+Both are plain tensor operations: any device, batched, no OpenCV round trip.
+"""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+
+_FAR = 1e6  # the coordinate of "no known pixel yet" in the nearest-pixel search
+
+
+def pull_push(values: torch.Tensor, known: torch.Tensor) -> torch.Tensor:  # [B, C, H, W], [B, 1, H, W] bool
+    """A smooth interpolation of the known pixels into the unknown ones (known pixels unchanged):
+    averages of the known values down an image pyramid (pull), each level's gaps filled from
+    the coarser one on the way back up (push). Every hole, however wide, gets the colours
+    around it, blended by distance."""
+    weight = known.to(values.dtype)
+    pyramid = [(values * weight, weight)]  # premultiplied values and coverage per level
+    while min(pyramid[-1][1].shape[-2:]) > 1:
+        v, w = pyramid[-1]
+        pyramid.append((F.avg_pool2d(v, 2, ceil_mode=True), F.avg_pool2d(w, 2, ceil_mode=True)))
+    v, w = pyramid[-1]  # a row or column of cells; any without a known pixel takes the mean of all
+    mean = (values * weight).sum(dim=(2, 3), keepdim=True) / weight.sum(dim=(2, 3), keepdim=True).clamp_min(1e-8)
+    filled = torch.where(w > 0, v / w.clamp_min(1e-8), mean)
+    for v, w in reversed(pyramid[:-1]):
+        coarse = F.interpolate(filled, size=v.shape[-2:], mode="bilinear", align_corners=False)
+        filled = v + coarse * (1 - w)  # the known mean where covered, the coarser fill for the rest
+    return torch.where(known, values, filled)
+
+
+def within_leeway(values: torch.Tensor, reference: torch.Tensor, leeway: float) -> torch.Tensor:
+    """``values`` moved to within ``leeway`` of ``reference`` (per pixel and channel): how far a
+    network's colour may stray from the colours a photo shows around it."""
+    return reference + (values - reference).clamp(-leeway, leeway)
+
+
+def _pixel_coordinates(known: torch.Tensor) -> torch.Tensor:  # [B, 2, H, W] float (row, column)
+    batch, _, height, width = known.shape
+    rows = torch.arange(height, device=known.device, dtype=torch.float32).view(1, 1, height, 1)
+    columns = torch.arange(width, device=known.device, dtype=torch.float32).view(1, 1, 1, width)
+    return torch.cat([rows.expand(batch, 1, height, width), columns.expand(batch, 1, height, width)], dim=1)
+
+
+def nearest_known(known: torch.Tensor) -> torch.Tensor:  # [B, 1, H, W] bool -> [B, 2, H, W] float
+    """(row, column) of a nearest known pixel for every pixel, by jump flooding (log2 of the
+    image size passes of 9 shifted comparisons; exact for almost every pixel, within a pixel
+    or two elsewhere). Pixels of an image with nothing known get ``_FAR``."""
+    here = _pixel_coordinates(known)
+    height, width = known.shape[-2:]
+    seed = torch.where(known, here, torch.full_like(here, _FAR))
+    step = 1 << (max(height, width) - 1).bit_length() >> 1
+    while step >= 1:
+        best, best_distance = seed, ((seed - here) ** 2).sum(dim=1, keepdim=True)
+        padded = F.pad(seed, (step, step, step, step), value=_FAR)
+        for dy in (-step, 0, step):
+            for dx in (-step, 0, step):
+                candidate = padded[..., step + dy: step + dy + height, step + dx: step + dx + width]
+                distance = ((candidate - here) ** 2).sum(dim=1, keepdim=True)
+                closer = distance < best_distance
+                best = torch.where(closer, candidate, best)
+                best_distance = torch.where(closer, distance, best_distance)
+        seed, step = best, step // 2
+    return seed
+
+
+def mirror_into_holes(values: torch.Tensor, known: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Each unknown pixel takes the value of the pixel mirrored across its nearest known pixel
+    (``2 q - p``): the texture next to a hole continues into it at its own scale and colour,
+    as a photo's edge continues when reflected. Returns the values ([B, C, H, W], known
+    pixels unchanged) and where a mirrored pixel was found ([B, 1, H, W] bool: known
+    pixels, and hole pixels whose mirror image is inside the frame and known)."""
+    batch, channels, height, width = values.shape
+    here = _pixel_coordinates(known)
+    nearest = nearest_known(known)
+    source = 2 * nearest - here
+    row, column = source[:, :1], source[:, 1:]
+    inside = (row >= 0) & (row < height) & (column >= 0) & (column < width) & (nearest[:, :1] < _FAR)
+    index = (row.clamp(0, height - 1).long() * width + column.clamp(0, width - 1).long()).view(batch, 1, -1)
+    mirrored = values.flatten(2).gather(2, index.expand(batch, channels, -1)).view_as(values)
+    found = inside & known.flatten(2).gather(2, index).view_as(known)
+    return torch.where(known, values, mirrored), known | found

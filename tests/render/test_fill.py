@@ -1,0 +1,57 @@
+"""What the refiner's output may change in a splatted view: only the holes, and there only
+within a leeway of the surroundings' colour (render/fill.py)."""
+
+from __future__ import annotations
+
+import torch
+
+from infinite_nature.render.fill import COLOUR_LEEWAY, keep_rendered
+from infinite_nature.render.splatting import SplatResult
+
+
+def _splat_with_hole(rendered: torch.Tensor) -> tuple[SplatResult, torch.Tensor]:  # rendered [1, 3, 64, 64]
+    valid = torch.ones(1, 1, 64, 64, dtype=torch.bool)
+    valid[..., 20:44, 20:44] = False  # a disocclusion too large for the small-hole interpolation
+    features = torch.where(valid, torch.cat([rendered, torch.zeros(1, 1, 64, 64)], dim=1), torch.zeros(()))
+    disparity = torch.where(valid, torch.full((1, 1, 64, 64), 0.3), torch.zeros(()))
+    return SplatResult(features, disparity, valid.float(), valid.float(), valid, "torch"), valid
+
+
+def _stripes() -> torch.Tensor:  # [1, 3, 64, 64]: grey with fine vertical stripes (period 4 px)
+    u = torch.arange(64, dtype=torch.float32).view(1, 1, 1, 64).expand(1, 3, 64, 64)
+    return 0.5 + 0.1 * torch.sin(u * torch.pi / 2)
+
+
+def test_a_fill_of_a_colour_the_scene_lacks_takes_the_surroundings_colour_and_texture():
+    splatted, valid = _splat_with_hole(_stripes())
+    teal = torch.tensor([0.05, 0.45, 0.45]).view(1, 3, 1, 1).expand(1, 3, 64, 64)  # what the refiner says
+    rgb, disparity, keep = keep_rendered(teal, torch.full((1, 1, 64, 64), 0.2), splatted, ~valid & valid)
+    hole = rgb[0, :, 24:40, 24:40]
+    assert (hole.mean(dim=(1, 2)) - 0.5).abs().max() <= COLOUR_LEEWAY + 0.01  # not teal
+    assert float(rgb[0, 0, 32, 21:27].std()) > 0.04  # the stripes continue into the hole
+    far_from_hole = ~torch.nn.functional.max_pool2d((~valid).float(), 9, stride=1, padding=4).bool()
+    torch.testing.assert_close(rgb[far_from_hole.expand_as(rgb)], _stripes()[far_from_hole.expand_as(rgb)], atol=1e-6, rtol=0)
+    assert torch.allclose(disparity[0, 0, 30, 30], torch.tensor(0.2)) and float(keep[0, 0, 30, 30]) == 0.0
+
+
+def test_a_fill_close_to_the_surroundings_colour_is_left_alone():
+    splatted, valid = _splat_with_hole(torch.full((1, 3, 64, 64), 0.5))
+    near = torch.full((1, 3, 64, 64), 0.5 + COLOUR_LEEWAY / 2)
+    rgb, _, _ = keep_rendered(near, torch.full((1, 1, 64, 64), 0.2), splatted, torch.zeros_like(valid))
+    torch.testing.assert_close(rgb[0, :, 30, 30], torch.full((3,), 0.5 + COLOUR_LEEWAY / 2), atol=2e-3, rtol=0)
+
+
+def test_ground_holes_take_the_ground_colour_not_the_sky_beside_them():
+    """Sky carried into ground fills would build up as haze over a long flight."""
+    rendered = torch.empty(1, 3, 64, 64)
+    rendered[:, :, :32] = torch.tensor([0.5, 0.7, 1.0]).view(1, 3, 1, 1)  # sky above row 32
+    rendered[:, :, 32:] = torch.tensor([0.3, 0.4, 0.1]).view(1, 3, 1, 1)
+    splatted, valid = _splat_with_hole(rendered)
+    sky = torch.zeros_like(valid)
+    sky[..., :32, :] = True
+    ground_colour = rendered[0, :, 40, 0]
+    rgb, _, _ = keep_rendered(ground_colour.view(1, 3, 1, 1).expand(1, 3, 64, 64), torch.full((1, 1, 64, 64), 0.2),
+                              splatted, sky & valid)
+    torch.testing.assert_close(rgb[0, :, 22:42, 24:40].mean(dim=(1, 2)), ground_colour, atol=0.01, rtol=0)
+    everything_sky = keep_rendered(rendered, torch.full((1, 1, 64, 64), 0.2), splatted, valid)[0]
+    assert torch.isfinite(everything_sky).all() and float(everything_sky[0, 2, 30, 30]) > 0.5  # no black fill

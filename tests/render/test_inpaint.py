@@ -1,0 +1,71 @@
+"""Non-learned hole filling (render/inpaint.py): pull-push colour and mirrored texture."""
+
+from __future__ import annotations
+
+import torch
+
+from infinite_nature.render.inpaint import mirror_into_holes, nearest_known, pull_push
+
+
+def test_pull_push_keeps_known_pixels_and_fills_a_hole_from_its_sides(dtype):
+    values = torch.zeros(1, 3, 48, 64, dtype=dtype)
+    values[:, 0, :, :32] = 1.0  # red on the left
+    values[:, 2, :, 32:] = 1.0  # blue on the right
+    known = torch.ones(1, 1, 48, 64, dtype=torch.bool)
+    known[..., 10:38, 12:52] = False  # a hole 40 px wide across both halves
+    filled = pull_push(values, known)
+    assert filled.dtype == dtype and torch.isfinite(filled).all()
+    assert torch.equal(filled[known.expand_as(values)], values[known.expand_as(values)])
+    left, right = filled[0, :, 24, 14], filled[0, :, 24, 49]
+    assert left[0] > 0.8 and left[2] < 0.2  # next to red, red
+    assert right[2] > 0.8 and right[0] < 0.2
+    assert 0.2 < float(filled[0, 0, 24, 32]) < 0.8  # the middle blends both
+
+
+def test_pull_push_fills_a_constant_image_with_the_constant_even_when_most_is_unknown():
+    known = torch.zeros(2, 1, 33, 147, dtype=torch.bool)
+    known[0, :, 3, 5] = True  # one pixel in a wide image: the coarsest cells far from it see nothing
+    known[1, :, :, 140:] = True  # a turn: only the right edge is known
+    filled = pull_push(torch.full((2, 2, 33, 147), 0.25), known)
+    torch.testing.assert_close(filled, torch.full((2, 2, 33, 147), 0.25))
+
+
+def test_nearest_known_matches_a_brute_force_search(device):
+    known = torch.rand(2, 1, 37, 53, device=device) > 0.97
+    known[1] = False
+    known[1, 0, 30, 4] = True  # one known pixel: everything's nearest
+    found = nearest_known(known)  # [2, 2, H, W]
+    rows, columns = torch.meshgrid(torch.arange(37, device=device), torch.arange(53, device=device), indexing="ij")
+    here = torch.stack([rows, columns]).float()  # [2, H, W]
+    for b in range(2):
+        seeds = torch.stack(torch.nonzero(known[b, 0], as_tuple=True)).float()  # [2, N]
+        best = ((here.flatten(1)[:, :, None] - seeds[:, None]) ** 2).sum(0).min(dim=1).values.view(37, 53)
+        distance = ((found[b] - here) ** 2).sum(0)
+        assert bool(known[b, 0][found[b, 0].long(), found[b, 1].long()].all())  # a known pixel each time
+        assert float((distance.sqrt() - best.sqrt()).max()) < 1.5  # nearest, to within jump flooding's slack
+        assert float((distance == best).float().mean()) > 0.97
+    assert torch.equal(found[1, 0], torch.full((37, 53), 30.0, device=device))
+
+
+def test_nearest_known_of_an_image_with_nothing_known_is_far():
+    assert bool((nearest_known(torch.zeros(1, 1, 8, 8, dtype=torch.bool)) >= 1e5).all())
+
+
+def test_a_hole_takes_the_texture_mirrored_across_its_border(dtype):
+    columns = torch.arange(40, dtype=dtype).view(1, 1, 1, 40).expand(1, 1, 24, 40)
+    values = torch.cat([columns, columns * 0 + 7.0], dim=1)  # channel 0: the column index
+    known = torch.ones(1, 1, 24, 40, dtype=torch.bool)
+    known[..., 30:] = False  # the right edge is new: the camera turned
+    mirrored, found = mirror_into_holes(values, known)
+    assert torch.equal(mirrored[known.expand_as(values)], values[known.expand_as(values)])
+    # the pixel d columns into the hole shows the pixel d columns before its border (column 29)
+    torch.testing.assert_close(mirrored[0, 0, 5, 30:], torch.tensor([28.0, 27, 26, 25, 24, 23, 22, 21, 20, 19], dtype=dtype))
+    assert bool(found.all()) and bool((mirrored[:, 1] == 7.0).all())
+
+
+def test_holes_whose_mirror_image_leaves_the_frame_are_not_found():
+    known = torch.zeros(1, 1, 16, 16, dtype=torch.bool)
+    known[..., :, :3] = True  # three known columns, a 13-column hole
+    _, found = mirror_into_holes(torch.rand(1, 3, 16, 16), known)
+    assert bool(found[..., :, 3:5].all())  # close to the border: mirrored from known pixels
+    assert not bool(found[..., :, 6:].any())  # mirror images beyond column 0
