@@ -120,8 +120,9 @@ class Flight:
         """The generated dome, with the sky the photo actually shows pasted back at a resolution that
         matches the photo (feathered), so the observed sky stays as sharp as in the first frame.
         Where the photo shows no sky, the generated colour stays within ``DOME_COLOUR_LEEWAY`` of
-        the observed sky's colours carried there (``pull_push``): the generator, trained on
-        procedural skies, paints real skies in colours they lack (lavender beside a blue sky)."""
+        the observed sky's colours carried there (``pull_push``), if it shows any: the
+        generator, trained on procedural skies, paints real skies in colours they lack
+        (lavender beside a blue sky)."""
         height, width, min_elevation = self.dome_settings
         pixels_per_degree = self.rgb.shape[-1] / float(torch.rad2deg(2 * torch.atan(
             (self.rgb.shape[-1] / 2) / self.intrinsics[0, 0, 0])))
@@ -130,7 +131,8 @@ class Flight:
                                           height * factor, width * factor, min_elevation)
         upsampled = _match_rows(F.interpolate(generated, scale_factor=factor, mode="bilinear", align_corners=False),
                                 partial, known)
-        upsampled = within_leeway(upsampled, pull_push(partial, known > 0.5), DOME_COLOUR_LEEWAY)
+        if bool((known > 0.5).any()):  # a photo without sky leaves the generated colours as they are
+            upsampled = within_leeway(upsampled, pull_push(partial, known > 0.5), DOME_COLOUR_LEEWAY)
         # eroded by the blur's radius: the feather stays inside the observed sky (outside it,
         # ``partial`` is black and would show as a dark seam around the pasted sky)
         known = gaussian_blur2d(erosion(known, torch.ones(7, 7, device=known.device)), (7, 7), (2.0, 2.0))

@@ -102,3 +102,12 @@ def test_the_dome_keeps_the_photo_sky_colours_and_leaves_no_dark_seam_around_the
     # where the photo shows no sky, the generated colour stays near the photo's
     difference = (flight.dome - torch.tensor([0.55, 0.7, 0.95]).view(1, 3, 1, 1)).abs()
     assert float(difference.max()) <= DOME_COLOUR_LEEWAY + 1e-4
+
+
+def test_a_photo_without_sky_gets_a_generated_sky_not_a_black_one():
+    networks = load_flight_networks("default", torch.device("cpu"))
+    rgb = torch.rand(1, 3, 48, 64) * 0.3 + 0.2  # forest floor: no sky anywhere
+    sky = torch.zeros(1, 1, 48, 64, dtype=torch.bool)
+    flight = Flight(rgb, torch.full((1, 1, 48, 64), 0.3), sky, 60.0, networks.refiner, networks.sky, StraightPath(0.01))
+    upper = flight.dome[..., : flight.dome.shape[-2] // 2, :]  # above the horizon
+    assert float(upper.mean()) > 0.2
