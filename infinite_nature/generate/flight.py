@@ -131,8 +131,9 @@ class Flight:
                                           height * factor, width * factor, min_elevation)
         upsampled = _match_rows(F.interpolate(generated, scale_factor=factor, mode="bilinear", align_corners=False),
                                 partial, known)
-        if bool((known > 0.5).any()):  # a photo without sky leaves the generated colours as they are
-            upsampled = within_leeway(upsampled, pull_push(partial, known > 0.5), DOME_COLOUR_LEEWAY)
+        observed = known > 0.5
+        if bool(observed.any()):  # a photo without sky leaves the generated colours as they are
+            upsampled = within_leeway(upsampled, pull_push(partial, observed), DOME_COLOUR_LEEWAY)
         # eroded by the blur's radius: the feather stays inside the observed sky (outside it,
         # ``partial`` is black and would show as a dark seam around the pasted sky)
         known = gaussian_blur2d(erosion(known, torch.ones(7, 7, device=known.device)), (7, 7), (2.0, 2.0))
@@ -180,7 +181,7 @@ class Flight:
             log_ratio = torch.log(splatted.disparity[visible]) - torch.log(disparity[visible].clamp_min(1e-6))
             disparity = (disparity * torch.exp(log_ratio.mean())).clamp(DISPARITY_MIN, DISPARITY_MAX)
         if self.keep_visible:  # rendered pixels stay exactly as rendered; the refiner fills the rest
-            rgb, disparity, keep = keep_rendered(rgb, disparity, splatted, splat_sky & valid)
+            rgb, disparity, keep = keep_rendered(rgb, disparity, splatted, splat_sky)
         sky = torch.where(valid, splat_sky, disparity <= SKY_DISPARITY)
         sky_view = render_panorama(self.dome, target_k, next_pose[:3, :3][None].to(self.device, torch.float32),
                                    height, width, self.dome_settings[2])

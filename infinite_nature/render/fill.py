@@ -95,7 +95,7 @@ def keep_rendered(
     rgb: torch.Tensor,  # [B, 3, H, W] refined
     disparity: torch.Tensor,  # [B, 1, H, W] refined
     splatted: SplatResult,  # features [B, 3+, H, W] (first three: colour)
-    sky: torch.Tensor,  # [B, 1, H, W] bool: rendered pixels that are sky
+    sky: torch.Tensor,  # [B, 1, H, W] bool: which rendered pixels are sky (ignored in the holes)
 ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:  # rgb, disparity, the rendered weight
     """Rendered pixels as rendered. In the holes: the colours of the rendered surroundings
     (``pull_push``), moved at most ``COLOUR_LEEWAY`` towards the refiner's smoothed colour,

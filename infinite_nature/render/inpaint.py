@@ -10,6 +10,7 @@ import torch
 import torch.nn.functional as F
 
 _FAR = 1e6  # the coordinate of "no known pixel yet" in the nearest-pixel search
+_NEIGHBOURS = tuple((dy, dx) for dy in (-1, 0, 1) for dx in (-1, 0, 1) if (dy, dx) != (0, 0))
 
 
 def pull_push(values: torch.Tensor, known: torch.Tensor) -> torch.Tensor:  # [B, C, H, W], [B, 1, H, W] bool
@@ -46,7 +47,7 @@ def _pixel_coordinates(known: torch.Tensor) -> torch.Tensor:  # [B, 2, H, W] flo
 
 def nearest_known(known: torch.Tensor) -> torch.Tensor:  # [B, 1, H, W] bool -> [B, 2, H, W] float
     """(row, column) of a nearest known pixel for every pixel, by jump flooding (log2 of the
-    image size passes of 9 shifted comparisons; exact for almost every pixel, within a pixel
+    image size passes of 8 shifted comparisons; exact for almost every pixel, within a pixel
     or two elsewhere). Pixels of an image with nothing known get ``_FAR``."""
     here = _pixel_coordinates(known)
     height, width = known.shape[-2:]
@@ -55,13 +56,13 @@ def nearest_known(known: torch.Tensor) -> torch.Tensor:  # [B, 1, H, W] bool -> 
     while step >= 1:
         best, best_distance = seed, ((seed - here) ** 2).sum(dim=1, keepdim=True)
         padded = F.pad(seed, (step, step, step, step), value=_FAR)
-        for dy in (-step, 0, step):
-            for dx in (-step, 0, step):
-                candidate = padded[..., step + dy: step + dy + height, step + dx: step + dx + width]
-                distance = ((candidate - here) ** 2).sum(dim=1, keepdim=True)
-                closer = distance < best_distance
-                best = torch.where(closer, candidate, best)
-                best_distance = torch.where(closer, distance, best_distance)
+        for dy, dx in _NEIGHBOURS:
+            top, left = step * (1 + dy), step * (1 + dx)
+            candidate = padded[..., top: top + height, left: left + width]
+            distance = ((candidate - here) ** 2).sum(dim=1, keepdim=True)
+            closer = distance < best_distance
+            best = torch.where(closer, candidate, best)
+            best_distance = torch.where(closer, distance, best_distance)
         seed, step = best, step // 2
     return seed
 

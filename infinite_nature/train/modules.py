@@ -247,7 +247,7 @@ class TrajectoryRefinerModule(RefinerModule):
         refined = generator_net(splatted.features[:, :3], splatted.disparity, splatted.valid.to(rgb.dtype),
                                 generator_net.encode_style(rgb), latent)
         shown_rgb, shown_disparity, kept = keep_rendered(refined.rgb, refined.disparity, splatted,
-                                                         (splatted.features[:, 3:4] > 0.5) & splatted.valid)
+                                                         splatted.features[:, 3:4] > 0.5)
         return splatted, refined, torch.cat([shown_rgb, shown_disparity], dim=1), kept
 
     def reconstruction(self, batch, refined, shown, kept) -> torch.Tensor:
