@@ -56,6 +56,8 @@ class DepthTrainConfig(TrainConfig):
     gradient_weight: float = _f(0.5, "weight of the gradient-matching loss")
     relative_weight: float = _f(0.0, "weight of the relative depth error (AbsRel after alignment); it weighs far terrain up")
     sky_weight: float = _f(0.2, "weight of the sky BCE loss")
+    far_view_weight: float = _f(0.0, "draw views of far terrain more often: weight (median ground depth / the "
+                                "collection's median) ** this, clipped to [1/8, 8] (0: uniform draws)")
     learning_rate: float = _f(1e-3, "Adam learning rate")
 
 

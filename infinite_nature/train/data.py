@@ -198,10 +198,14 @@ class StepBatches:
     """Deterministic batches: batch ``step`` of rank ``rank`` is always the same. ``samples`` are
     the items drawn from (subclasses draw other items, e.g. path pairs)."""
 
-    def __init__(self, samples: list, resolution: int, batch_size: int, seed: int, flip: bool = True) -> None:
+    def __init__(self, samples: list, resolution: int, batch_size: int, seed: int, flip: bool = True,
+                 weights: list[float] | None = None) -> None:
         if not samples:
             raise InfiniteNatureError("training data: no samples in this split")
+        if weights is not None and len(weights) != len(samples):
+            raise ValueError(f"{len(weights)} sampling weights for {len(samples)} samples")
         self.samples, self.resolution, self.batch_size, self.seed, self.flip = samples, resolution, batch_size, seed, flip
+        self.weights = weights  # relative draw probabilities (None: uniform)
 
     def batch(self, step: int, rank: int = 0) -> dict[str, torch.Tensor]:
         crops = self.crops(random.Random(f"{self.seed}:{step}:{rank}"))
@@ -209,8 +213,28 @@ class StepBatches:
 
     def crops(self, rng: random.Random) -> list[dict[str, torch.Tensor]]:
         """The batch's items, every random choice drawn from ``rng``."""
-        picks = [rng.randrange(len(self.samples)) for _ in range(self.batch_size)]
+        if self.weights is None:
+            picks = [rng.randrange(len(self.samples)) for _ in range(self.batch_size)]
+        else:
+            picks = rng.choices(range(len(self.samples)), weights=self.weights, k=self.batch_size)
         return [random_crop(load_sample(self.samples[i]), self.resolution, rng, self.flip) for i in picks]
+
+
+def far_view_weights(samples: list[Sample], power: float, progress: bool = True) -> list[float]:
+    """Draw weights that favour views of far terrain: (median ground depth of the view / median of
+    those over the collection) ** ``power``, clipped to [1/8, 8].
+
+    Views over distant terrain are a small share of a collection and the depth network's worst
+    (their disparities are small and their shape is not the near ground's "lower is nearer"
+    ramp); drawn uniformly they get too few steps. ``power`` 0 gives uniform weights.
+    """
+    medians = []
+    for sample in tqdm(samples, desc="weighing views", unit="view", disable=not progress):
+        loaded = load_sample(sample)
+        ground = loaded["disparity"][~loaded["sky"]]
+        medians.append(1.0 / float(ground.median().clamp_min(DISPARITY_MIN)) if ground.numel() else 1.0)
+    typical = float(np.median(medians))
+    return [min(max((m / typical) ** power, 1 / 8), 8.0) for m in medians]
 
 
 class StepTicker(torch.utils.data.IterableDataset):

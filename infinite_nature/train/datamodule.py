@@ -8,7 +8,14 @@ from torch.utils.data import DataLoader
 
 from infinite_nature.errors import UsageError
 from infinite_nature.train.configs import TrainConfig
-from infinite_nature.train.data import HeldOutSet, StepBatches, StepTicker, prepare_collection, split
+from infinite_nature.train.data import (
+    HeldOutSet,
+    StepBatches,
+    StepTicker,
+    far_view_weights,
+    prepare_collection,
+    split,
+)
 from infinite_nature.train.pairs import HeldOutPairs, PairBatches, find_path_pairs
 from infinite_nature.train.prefetch import PrefetchedBatches
 
@@ -16,11 +23,13 @@ from infinite_nature.train.prefetch import PrefetchedBatches
 class CollectionDataModule(L.LightningDataModule):
     """``--data`` (photos; depth cached from a backend) or ``--worlds`` (exported worlds, exact depth)."""
 
-    def __init__(self, config: TrainConfig, flip: bool = True, require_world: bool = False, pairs: bool = False) -> None:
+    def __init__(self, config: TrainConfig, flip: bool = True, require_world: bool = False, pairs: bool = False,
+                 far_view_weight: float = 0.0) -> None:
         super().__init__()
         if bool(config.data) == bool(config.worlds):
             raise UsageError("give exactly one of --data PHOTO_FOLDER or --worlds EXPORTED_WORLD_FOLDER")
         self.config, self.flip, self.require_world, self.pairs = config, flip, require_world, pairs
+        self.far_view_weight = far_view_weight  # power of the far-view draw weights (0: uniform draws)
         self.batches: StepBatches | PairBatches | PrefetchedBatches | None = None
         self.held_out: HeldOutSet | HeldOutPairs | None = None
 
@@ -40,7 +49,9 @@ class CollectionDataModule(L.LightningDataModule):
             self._setup_pairs(folder, samples)
         else:
             train, held_out = split(samples)
-            self.batches = StepBatches(train, config.resolution, config.batch_size, config.seed, flip=self.flip)
+            weights = far_view_weights(train, self.far_view_weight, config.progress) if self.far_view_weight else None
+            self.batches = StepBatches(train, config.resolution, config.batch_size, config.seed, flip=self.flip,
+                                       weights=weights)
             self.held_out = HeldOutSet(held_out[:64], config.resolution)
         if config.workers > 0:
             self.batches = PrefetchedBatches(self.batches, config.workers)

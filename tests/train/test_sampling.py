@@ -1,0 +1,53 @@
+"""Which views training batches draw: uniform by default, far terrain favoured on request."""
+
+import pytest
+import torch
+
+from infinite_nature.cli import main
+from infinite_nature.train.data import StepBatches, far_view_weights, load_sample, prepare_collection
+
+
+def _median_depth(sample) -> float:
+    loaded = load_sample(sample)
+    return float(1.0 / loaded["disparity"][~loaded["sky"]].median())
+
+
+def test_far_view_weights_rank_views_by_their_median_ground_depth(tiny_worlds):
+    samples = prepare_collection(tiny_worlds, progress=False)
+    weights = far_view_weights(samples, power=1.0, progress=False)
+    depths = [_median_depth(s) for s in samples]
+    assert len(set(depths)) > 1  # the fixture's views differ in distance
+    order = sorted(range(len(samples)), key=depths.__getitem__)
+    assert [weights[i] for i in order] == sorted(weights)
+    assert weights[order[-1]] > 1.0 > weights[order[0]]
+    assert all(1 / 8 <= w <= 8 for w in weights)
+    assert far_view_weights(samples, power=0.0, progress=False) == [1.0] * len(samples)
+
+
+def test_weighted_batches_draw_by_weight_and_stay_reproducible(tiny_worlds):
+    samples = prepare_collection(tiny_worlds, progress=False)
+    favoured = 3
+    weights = [1.0 if i == favoured else 0.0 for i in range(len(samples))]
+    batches = StepBatches(samples, resolution=32, batch_size=8, seed=0, weights=weights)
+    seed = int(load_sample(samples[favoured])["world_seed"])
+    first = batches.batch(5)
+    assert first["world_seed"].tolist() == [seed] * 8
+    assert torch.equal(batches.batch(5)["rgb"], first["rgb"])
+    uniform = StepBatches(samples, resolution=32, batch_size=8, seed=0)
+    assert len(set(uniform.batch(5)["world_seed"].tolist())) > 1
+    with pytest.raises(ValueError, match="2 sampling weights for 6 samples"):
+        StepBatches(samples, resolution=32, batch_size=2, seed=0, weights=[1.0, 1.0])
+
+
+def test_depth_recipe_trains_with_far_views_favoured(tiny_worlds, tmp_path, capsys):
+    code = main(["train", "depth", "--worlds", str(tiny_worlds), "--out", str(tmp_path), "--fast-dev-run",
+                 "--batch-size", "2", "--resolution", "32", "--far-view-weight", "1.5", "--no-progress"])
+    assert code == 0, capsys.readouterr().err
+    assert (tmp_path / "export" / "depth_sky.safetensors").is_file()
+
+
+def test_a_negative_far_view_weight_is_refused(tiny_worlds, tmp_path, capsys):
+    code = main(["train", "depth", "--worlds", str(tiny_worlds), "--out", str(tmp_path), "--fast-dev-run",
+                 "--far-view-weight", "-1", "--no-progress"])
+    assert code != 0
+    assert "--far-view-weight must be >= 0" in capsys.readouterr().err
