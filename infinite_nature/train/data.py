@@ -226,15 +226,17 @@ def far_view_weights(samples: list[Sample], power: float, progress: bool = True)
 
     Views over distant terrain are a small share of a collection and the depth network's worst
     (their disparities are small and their shape is not the near ground's "lower is nearer"
-    ramp); drawn uniformly they get too few steps. ``power`` 0 gives uniform weights.
+    ramp); drawn uniformly they get too few steps. ``power`` 0 gives uniform weights; a view
+    without ground (all sky) gets weight 1.
     """
     medians = []
     for sample in tqdm(samples, desc="weighing views", unit="view", disable=not progress):
         loaded = load_sample(sample)
         ground = loaded["disparity"][~loaded["sky"]]
-        medians.append(1.0 / float(ground.median().clamp_min(DISPARITY_MIN)) if ground.numel() else 1.0)
-    typical = float(np.median(medians))
-    return [min(max((m / typical) ** power, 1 / 8), 8.0) for m in medians]
+        medians.append(1.0 / float(ground.median().clamp_min(DISPARITY_MIN)) if ground.numel() else None)
+    known = [m for m in medians if m is not None]
+    typical = float(np.median(known)) if known else 1.0
+    return [1.0 if m is None else min(max((m / typical) ** power, 1 / 8), 8.0) for m in medians]
 
 
 class StepTicker(torch.utils.data.IterableDataset):

@@ -71,14 +71,15 @@ def train(recipe: str, config: TrainConfig) -> tuple[Path, Path]:
     if min(config.sample_every, config.checkpoint_every, config.validate_every) < 0 or config.log_every < 1:
         raise UsageError("--sample-every, --checkpoint-every and --validate-every must be >= 0 (0: never), "
                          "--log-every >= 1")
-    if getattr(config, "far_view_weight", 0.0) < 0:
+    far_view_weight = getattr(config, "far_view_weight", 0.0)  # only the depth recipe has it
+    if far_view_weight < 0:
         raise UsageError("--far-view-weight must be >= 0 (0: uniform draws)")
     if config.resume and not Path(config.resume).is_file():
         raise UsageError(f"--resume {config.resume}: no such checkpoint")
     L.seed_everything(config.seed, workers=True, verbose=False)
     pairs = getattr(config, "mode", "cycle") == "trajectory"  # only the refiner recipe has a mode
     datamodule = CollectionDataModule(config, flip=recipe != "sky", require_world=recipe == "sky", pairs=pairs,
-                                      far_view_weight=getattr(config, "far_view_weight", 0.0))
+                                      far_view_weight=far_view_weight)
     module = TrajectoryRefinerModule(config) if pairs else MODULES[recipe](config)
     trainer = build_trainer(recipe, config)
     start = time.perf_counter()

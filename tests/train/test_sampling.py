@@ -1,7 +1,9 @@
 """Which views training batches draw: uniform by default, far terrain favoured on request."""
 
+import numpy as np
 import pytest
 import torch
+from PIL import Image
 
 from infinite_nature.cli import main
 from infinite_nature.train.data import StepBatches, far_view_weights, load_sample, prepare_collection
@@ -23,6 +25,20 @@ def test_far_view_weights_rank_views_by_their_median_ground_depth(tiny_worlds):
     assert all(1 / 8 <= w <= 8 for w in weights)
     assert far_view_weights(samples, power=0.0, progress=False) == [1.0] * len(samples)
 
+
+
+def test_a_view_without_ground_gets_a_neutral_weight(tiny_worlds, tmp_path):
+    for path in tiny_worlds.glob("world_*"):
+        (tmp_path / path.name).write_bytes(path.read_bytes())
+    sky_path = sorted(tmp_path.glob("*.sky.png"))[0]
+    height, width = np.asarray(Image.open(sky_path)).shape[:2]
+    Image.fromarray(np.full((height, width), 255, np.uint8)).save(sky_path)
+    samples = prepare_collection(tmp_path, progress=False)
+    weights = far_view_weights(samples, power=1.0, progress=False)
+    all_sky = [i for i, s in enumerate(samples) if s.item.sky == sky_path]
+    assert len(all_sky) == 1 and weights[all_sky[0]] == 1.0
+    others = [s for i, s in enumerate(samples) if i != all_sky[0]]
+    assert [w for i, w in enumerate(weights) if i != all_sky[0]] == far_view_weights(others, 1.0, progress=False)
 
 def test_weighted_batches_draw_by_weight_and_stay_reproducible(tiny_worlds):
     samples = prepare_collection(tiny_worlds, progress=False)
