@@ -180,15 +180,14 @@ class Flight:
         if bool(visible.any()):  # log-space least squares scale against what was rendered
             log_ratio = torch.log(splatted.disparity[visible]) - torch.log(disparity[visible].clamp_min(1e-6))
             disparity = (disparity * torch.exp(log_ratio.mean())).clamp(DISPARITY_MIN, DISPARITY_MAX)
-        if self.keep_visible:  # rendered pixels stay exactly as rendered; the refiner fills the rest
-            rgb, disparity, keep = keep_rendered(rgb, disparity, splatted, splat_sky)
         sky = torch.where(valid, splat_sky, disparity <= SKY_DISPARITY)
         sky_view = render_panorama(self.dome, target_k, next_pose[:3, :3][None].to(self.device, torch.float32),
                                    height, width, self.dome_settings[2])
         soft = gaussian_blur2d(erosion(sky.float(), torch.ones(3, 3, device=self.device)), (5, 5), (1.0, 1.0))
-        if self.keep_visible:
-            soft = soft * (1 - keep)
-        rgb = rgb + (sky_view - rgb) * soft
+        if self.keep_visible:  # rendered pixels stay exactly as rendered; the holes get fills and the dome
+            rgb, disparity, _ = keep_rendered(rgb, disparity, splatted, splat_sky, sky_fill=(sky_view, soft))
+        else:
+            rgb = rgb + (sky_view - rgb) * soft
         disparity = torch.where(sky, torch.full_like(disparity, DISPARITY_MIN), disparity)
         if not (torch.isfinite(rgb).all() and torch.isfinite(disparity).all()):
             self.nonfinite_events += 1

@@ -96,6 +96,7 @@ def keep_rendered(
     disparity: torch.Tensor,  # [B, 1, H, W] refined
     splatted: SplatResult,  # features [B, 3+, H, W] (first three: colour)
     sky: torch.Tensor,  # [B, 1, H, W] bool: which rendered pixels are sky (ignored in the holes)
+    sky_fill: tuple[torch.Tensor, torch.Tensor] | None = None,  # sky colours [B, 3, H, W], weight [B, 1, H, W]
 ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:  # rgb, disparity, the rendered weight
     """Rendered pixels as rendered. In the holes: the colours of the rendered surroundings
     (``pull_push``), moved at most ``COLOUR_LEEWAY`` towards the refiner's smoothed colour,
@@ -103,9 +104,11 @@ def keep_rendered(
     detail above a blur). The refiner, trained on procedural worlds, gets the colour of large
     holes in real photos wrong (dark or teal blocks) and its detail is blocky; the
     surroundings' colour and texture cannot be. Its disparity is kept. The surroundings are
-    the rendered ground (all rendered pixels in a view without ground): holes that are sky get
-    the sky dome later, and sky colour carried into ground holes would build up as haze over
-    a long flight."""
+    the rendered ground (all rendered pixels in a view without ground), since sky colour
+    carried into ground holes would build up as haze over a long flight. Holes that are sky
+    show ``sky_fill``'s colours (the flight's sky dome) where its weight says so, before the
+    feathered blend with the rendered pixels: blended after it, the ground colour the hole
+    held would show as a dark line along every border between rendered and generated sky."""
     keep = _rendered_weight(splatted.valid)
     rendered = splatted.features[:, :3]
     ground = splatted.valid & ~sky
@@ -116,6 +119,9 @@ def keep_rendered(
     mirrored = torch.where(found, mirrored, around)  # no mirror image inside the frame: smooth there
     texture = (mirrored - _blur(mirrored)) * found
     rgb = (within_leeway(_blur(rgb), around, COLOUR_LEEWAY) + texture).clamp(0, 1)
+    if sky_fill is not None:
+        sky_rgb, sky_weight = sky_fill
+        rgb = rgb + (sky_rgb - rgb) * sky_weight
     rgb = rgb + (rendered - rgb) * keep
     disparity = disparity + (splatted.disparity.clamp(DISPARITY_MIN, DISPARITY_MAX) - disparity) * keep
     return rgb, disparity, keep

@@ -1,8 +1,11 @@
 """The flight loop itself: anchoring, determinism, sky preservation."""
 
+import math
+
 import torch
 
 from infinite_nature.camera import StraightPath
+from infinite_nature.camera.base import CameraController, ViewState
 from infinite_nature.generate.flight import DOME_COLOUR_LEEWAY, Flight
 from infinite_nature.render.fill import fill_small_holes
 from infinite_nature.generate.weights import load_flight_networks
@@ -111,3 +114,39 @@ def test_a_photo_without_sky_gets_a_generated_sky_not_a_black_one():
     flight = Flight(rgb, torch.full((1, 1, 48, 64), 0.3), sky, 60.0, networks.refiner, networks.sky, StraightPath(0.01))
     upper = flight.dome[..., : flight.dome.shape[-2] // 2, :]  # above the horizon
     assert float(upper.mean()) > 0.2
+
+
+class _Yaw(CameraController):
+    """Turns on the spot, ``degrees`` a frame: new sky and ground come in at one side."""
+
+    def __init__(self, degrees: float) -> None:
+        self.radians = math.radians(degrees)
+
+    def next_pose(self, state: ViewState) -> torch.Tensor:
+        c, s = math.cos(self.radians), math.sin(self.radians)
+        turn = torch.tensor([[c, 0.0, s], [0.0, 1.0, 0.0], [-s, 0.0, c]], dtype=state.pose.dtype)
+        pose = state.pose.clone()
+        pose[:3, :3] = state.pose[:3, :3] @ turn
+        return pose
+
+
+def test_no_dark_line_where_rendered_sky_meets_the_dome_in_a_sky_hole():
+    """A sky hole's fill takes the dome before the feathered blend with the rendered sky; the
+    ground colour the hole held for ground fills must not show along the border."""
+    networks = load_flight_networks("default", torch.device("cpu"))
+    sky_colour = torch.tensor([0.55, 0.7, 0.95]).view(1, 3, 1, 1)
+    rgb = torch.empty(1, 3, 64, 96)
+    rgb[:, :, :26] = sky_colour
+    rgb[:, :, 26:] = torch.tensor([0.2, 0.45, 0.15]).view(1, 3, 1, 1)
+    sky = torch.zeros(1, 1, 64, 96, dtype=torch.bool)
+    sky[..., :26, :] = True
+    flight = Flight(rgb, torch.full((1, 1, 64, 96), 0.3), sky, 60.0, networks.refiner, networks.sky, _Yaw(15.0))
+    frames = iter(flight)
+    next(frames)
+    frame = next(frames)  # splatted from the first frame, the anchor
+    hole = ~flight._splat_from(flight.anchor, frame.pose, flight.intrinsics).valid[0, 0, :20]  # sky rows
+    columns = hole.all(dim=0).nonzero().flatten()
+    assert len(columns) > 12  # a side strip wider than the small-hole interpolation
+    border = int(columns.min())
+    brightness = frame.rgb.mean(dim=1)[0, :20, border - 6:border + 6]  # across the border, well inside the sky
+    assert float(brightness.min()) > 0.95 * float(sky_colour.mean()), float(brightness.min())
