@@ -27,6 +27,14 @@ class DepthSkyConfig:
     encoder: str = "mobilenetv4_conv_small"  # any timm model with features_only support
     decoder_channels: int = 48
     sky_threshold: float = 0.5
+    # How the disparity head's output becomes disparity: "softplus" (the output is disparity) or
+    # "exp" (the output is log-disparity, so the head's errors are relative errors, as AbsRel
+    # counts them, at every distance alike).
+    disparity_output: str = "softplus"
+
+
+DISPARITY_OUTPUTS = ("softplus", "exp")
+LOG_DISPARITY_LIMIT = 10.0  # |log-disparity| beyond this has no use; exp(10) still fits in float16
 
 
 @dataclass
@@ -44,6 +52,9 @@ class DepthSkyNet(nn.Module):
     def __init__(self, config: DepthSkyConfig | None = None) -> None:
         super().__init__()
         self.config = config or DepthSkyConfig()
+        if self.config.disparity_output not in DISPARITY_OUTPUTS:
+            raise ValueError(f"disparity_output must be one of {', '.join(DISPARITY_OUTPUTS)}, "
+                             f"got {self.config.disparity_output!r}")
         self.encoder = timm.create_model(self.config.encoder, pretrained=False, features_only=True, out_indices=(1, 2, 3, 4))
         channels = self.encoder.feature_info.channels()
         width = self.config.decoder_channels
@@ -71,7 +82,12 @@ class DepthSkyNet(nn.Module):
             top = self.smooth[index](lateral)
         out = self.head(top)
         out = F.interpolate(out, size=x.shape[-2:], mode="bilinear", align_corners=False)[..., :height, :width]
-        return F.softplus(out[:, :1]) + 1e-4, out[:, 1:]
+        head = out[:, :1]
+        if self.config.disparity_output == "exp":
+            disparity = torch.exp(head.clamp(-LOG_DISPARITY_LIMIT, LOG_DISPARITY_LIMIT))
+        else:
+            disparity = F.softplus(head) + 1e-4
+        return disparity, out[:, 1:]
 
     @torch.no_grad()
     def predict(self, rgb: torch.Tensor) -> DepthSkyOutput:

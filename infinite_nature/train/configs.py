@@ -53,6 +53,9 @@ class TrainConfig:
 class DepthTrainConfig(TrainConfig):
     encoder: str = _f("mobilenetv4_conv_small", "timm encoder (created with pretrained=False)")
     decoder_channels: int = _f(48, "width of the feature-pyramid decoder")
+    disparity_output: str = _f("softplus", "what the disparity head predicts: softplus (disparity) or exp "
+                               "(log-disparity: its errors count as relative errors at every distance)",
+                               choices=("softplus", "exp"))
     gradient_weight: float = _f(0.5, "weight of the gradient-matching loss")
     relative_weight: float = _f(0.0, "weight of the relative depth error (AbsRel after alignment); it weighs far terrain up")
     sky_weight: float = _f(0.2, "weight of the sky BCE loss")
@@ -100,4 +103,8 @@ def load_yaml_config(path: str | Path, config_class: type[TrainConfig]) -> dict[
     unknown = sorted(set(values) - names)
     if unknown:
         raise UsageError(f"--config {path}: unknown field(s) {', '.join(unknown)}")
+    for f in dataclasses.fields(config_class):
+        choices = f.metadata.get("choices")
+        if choices and f.name in values and values[f.name] not in choices:
+            raise UsageError(f"--config {path}: {f.name} must be one of {', '.join(choices)}, got {values[f.name]!r}")
     return values

@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 from collections import OrderedDict
 import dataclasses
+import logging
 import math
 from pathlib import Path
 
@@ -40,6 +41,8 @@ from infinite_nature.train.losses import (
 )
 from infinite_nature.train.samples import save_grid
 
+logger = logging.getLogger(__name__)
+
 
 class _StepModule(L.LightningModule):
     """Counts the batches it has trained on (saved in checkpoints) and builds batch N from that count."""
@@ -71,6 +74,12 @@ class _StepModule(L.LightningModule):
         if self.config.init_weights:
             loaded = load_checkpoint(self.config.init_weights, network=name)
             network.load_state_dict(loaded.state_dict())
+            before = getattr(loaded.config, "disparity_output", None)
+            after = getattr(network.config, "disparity_output", None)
+            if before != after:  # same shapes, so the weights load; the head's output is read anew
+                logger.warning("--init-weights %s: its disparity head was trained as disparity_output=%s, this run "
+                               "trains it as %s; the first few hundred steps re-learn the head",
+                               self.config.init_weights, before, after)
 
     def export(self, path: str | Path, description: dict[str, object]) -> tuple[Path, Path]:
         return save_checkpoint(self.exported_network(), path, training=description)
@@ -93,7 +102,8 @@ class DepthSkyModule(_StepModule):
 
     def __init__(self, config: DepthTrainConfig) -> None:
         super().__init__(config)
-        self.model = DepthSkyNet(DepthSkyConfig(encoder=config.encoder, decoder_channels=config.decoder_channels))
+        self.model = DepthSkyNet(DepthSkyConfig(encoder=config.encoder, decoder_channels=config.decoder_channels,
+                                                  disparity_output=config.disparity_output))
         self._init_from(self.model, "depth_sky")
 
     def losses(self, batch: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:

@@ -7,6 +7,7 @@ import torch
 
 from infinite_nature.models import (
     CheckpointError,
+    DepthSkyConfig,
     DepthSkyNet,
     RefinerConfig,
     RefinerNet,
@@ -48,6 +49,16 @@ def test_every_network_round_trips(tmp_path, model):
     loaded = load_checkpoint(tmp_path / "net")
     for (name, a), (_, b) in zip(original.state_dict().items(), loaded.state_dict().items()):
         assert torch.equal(a, b), name
+
+
+def test_disparity_output_survives_the_round_trip_and_old_configs_mean_softplus(tmp_path):
+    save_checkpoint(DepthSkyNet(DepthSkyConfig(disparity_output="exp")), tmp_path / "exp")
+    assert load_checkpoint(tmp_path / "exp").config.disparity_output == "exp"
+    _, config = save_checkpoint(DepthSkyNet(), tmp_path / "old")
+    record = json.loads(config.read_text())
+    del record["config"]["disparity_output"]  # written before the field existed
+    config.write_text(json.dumps(record))
+    assert load_checkpoint(tmp_path / "old").config.disparity_output == "softplus"
 
 
 def test_missing_files(tmp_path):

@@ -6,6 +6,7 @@ import torch
 from infinite_nature.disparity import DISPARITY_MAX, DISPARITY_MIN
 from infinite_nature.sky_mask import sky_open_to_top
 from infinite_nature.models import (
+    DepthSkyConfig,
     DepthSkyNet,
     DiscriminatorConfig,
     MultiScaleDiscriminator,
@@ -37,6 +38,24 @@ def test_depth_sky_shapes_and_ranges(depth_net, size):
     assert 0.0 <= out.sky_probability.min() and out.sky_probability.max() <= 1.0
     assert (out.raw_disparity > 0).all()
     assert torch.equal(out.sky, sky_open_to_top(out.sky_probability > depth_net.config.sky_threshold))
+
+
+def test_log_disparity_head_gives_the_exponential_of_the_softplus_heads_input():
+    softplus = DepthSkyNet().eval()
+    exp = DepthSkyNet(DepthSkyConfig(disparity_output="exp")).eval()
+    exp.load_state_dict(softplus.state_dict())  # same weights, only the head's reading differs
+    rgb = torch.rand(1, 3, 40, 40)
+    with torch.no_grad():
+        head = torch.log(torch.expm1(softplus(rgb)[0] - 1e-4))  # softplus^-1
+        disparity, logits = exp(rgb)
+    torch.testing.assert_close(disparity, torch.exp(head), rtol=1e-3, atol=1e-5)
+    torch.testing.assert_close(logits, softplus(rgb)[1])
+    assert exp.predict(rgb).disparity.max() <= DISPARITY_MAX
+
+
+def test_unknown_disparity_output_is_refused():
+    with pytest.raises(ValueError, match="disparity_output must be one of softplus, exp"):
+        DepthSkyNet(DepthSkyConfig(disparity_output="linear"))
 
 
 def test_depth_sky_rejects_wrong_shapes(depth_net):

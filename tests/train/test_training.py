@@ -34,16 +34,29 @@ def _losses(folder, key):
     return [float(r[key]) for r in rows if r.get(key)]
 
 
-def test_depth_overfits_a_single_view(tmp_path, tiny_worlds):
+@pytest.mark.parametrize("disparity_output", ["softplus", "exp"])
+def test_depth_overfits_a_single_view(tmp_path, tiny_worlds, disparity_output):
     one = tmp_path / "one"
     one.mkdir()
     for path in tiny_worlds.glob("world_0000200*"):
         (one / path.name).write_bytes(path.read_bytes())
-    config = DepthTrainConfig(worlds=str(one), out=str(tmp_path / "run"), max_steps=120, learning_rate=3e-3, **TINY)
-    train("depth", config)
+    config = DepthTrainConfig(worlds=str(one), out=str(tmp_path / "run"), max_steps=120, learning_rate=3e-3,
+                              disparity_output=disparity_output, **TINY)
+    weights, _ = train("depth", config)
     losses = _losses(tmp_path / "run", "train/loss")
     first, last = sum(losses[:10]) / 10, sum(losses[-10:]) / 10
     assert last < first / 2, (first, last)  # stated factor: the loss at least halves
+    assert load_checkpoint(weights, network="depth_sky").config.disparity_output == disparity_output
+
+
+def test_init_weights_with_another_disparity_head_load_with_a_warning(tmp_path, tiny_worlds, caplog):
+    first, _ = train("depth", DepthTrainConfig(worlds=str(tiny_worlds), out=str(tmp_path / "a"), fast_dev_run=True, **TINY))
+    caplog.clear()
+    config = DepthTrainConfig(worlds=str(tiny_worlds), out=str(tmp_path / "b"), fast_dev_run=True,
+                              init_weights=str(first), disparity_output="exp", **TINY)
+    weights, _ = train("depth", config)
+    assert "trained as disparity_output=softplus, this run trains it as exp" in caplog.text
+    assert load_checkpoint(weights, network="depth_sky").config.disparity_output == "exp"
 
 
 def test_resume_continues_the_step_count_and_reproduces_the_losses(tiny_worlds, tmp_path):
@@ -124,6 +137,9 @@ def test_cli_flags_override_the_yaml_recipe(tmp_path, tiny_worlds, capsys):
     assert main(args) == 0
     assert "exported" in capsys.readouterr().out
     assert '"steps": 1' in (out / "export" / "sky_generator.json").read_text()
+    recipe.write_text("mode: bogus\n")
+    assert main(["train", "refiner", "--config", str(recipe), "--worlds", str(tiny_worlds)]) == 2
+    assert "mode must be one of cycle, trajectory, got 'bogus'" in capsys.readouterr().err
     recipe.write_text("max_stepz: 5\n")
     assert main(["train", "sky", "--config", str(recipe), "--worlds", str(tiny_worlds)]) == 2
     assert "unknown field(s) max_stepz" in capsys.readouterr().err
