@@ -70,16 +70,13 @@ class _StepModule(L.LightningModule):
     def exported_network(self) -> torch.nn.Module:
         return getattr(self, self.network_attribute)
 
-    def _init_from(self, network: torch.nn.Module, name: str) -> None:
-        if self.config.init_weights:
-            loaded = load_checkpoint(self.config.init_weights, network=name)
-            network.load_state_dict(loaded.state_dict())
-            before = getattr(loaded.config, "disparity_output", None)
-            after = getattr(network.config, "disparity_output", None)
-            if before != after:  # same shapes, so the weights load; the head's output is read anew
-                logger.warning("--init-weights %s: its disparity head was trained as disparity_output=%s, this run "
-                               "trains it as %s; the first few hundred steps re-learn the head",
-                               self.config.init_weights, before, after)
+    def _init_from(self, network: torch.nn.Module, name: str) -> torch.nn.Module | None:
+        """Load ``--init-weights`` into ``network``; returns the loaded checkpoint's network (None without)."""
+        if not self.config.init_weights:
+            return None
+        loaded = load_checkpoint(self.config.init_weights, network=name)
+        network.load_state_dict(loaded.state_dict())
+        return loaded
 
     def export(self, path: str | Path, description: dict[str, object]) -> tuple[Path, Path]:
         return save_checkpoint(self.exported_network(), path, training=description)
@@ -104,7 +101,12 @@ class DepthSkyModule(_StepModule):
         super().__init__(config)
         self.model = DepthSkyNet(DepthSkyConfig(encoder=config.encoder, decoder_channels=config.decoder_channels,
                                                   disparity_output=config.disparity_output))
-        self._init_from(self.model, "depth_sky")
+        loaded = self._init_from(self.model, "depth_sky")
+        if loaded is not None and loaded.config.disparity_output != config.disparity_output:
+            # same shapes, so the weights load; the head's output is read anew
+            logger.warning("--init-weights %s: its disparity head was trained as disparity_output=%s, this run "
+                           "trains it as %s; the first few hundred steps re-learn the head",
+                           config.init_weights, loaded.config.disparity_output, config.disparity_output)
 
     def losses(self, batch: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
         raw, logits = self.model(batch["rgb"])

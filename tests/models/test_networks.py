@@ -1,9 +1,13 @@
 """The four networks: shapes and ranges at several sizes, determinism, gradients everywhere."""
 
+import dataclasses
+
 import pytest
 import torch
 
 from infinite_nature.disparity import DISPARITY_MAX, DISPARITY_MIN
+from infinite_nature.models.depth_sky import DISPARITY_OUTPUTS
+from infinite_nature.train.configs import DepthTrainConfig
 from infinite_nature.sky_mask import sky_open_to_top
 from infinite_nature.models import (
     DepthSkyConfig,
@@ -53,9 +57,12 @@ def test_log_disparity_head_gives_the_exponential_of_the_softplus_heads_input():
     assert exp.predict(rgb).disparity.max() <= DISPARITY_MAX
 
 
-def test_unknown_disparity_output_is_refused():
+def test_unknown_disparity_output_is_refused_and_the_recipe_offers_the_same_choices():
     with pytest.raises(ValueError, match="disparity_output must be one of softplus, exp"):
         DepthSkyNet(DepthSkyConfig(disparity_output="linear"))
+    # the recipe keeps its own copy so that 'train --help' need not import timm
+    field = {f.name: f for f in dataclasses.fields(DepthTrainConfig)}["disparity_output"]
+    assert tuple(field.metadata["choices"]) == DISPARITY_OUTPUTS
 
 
 def test_depth_sky_rejects_wrong_shapes(depth_net):
