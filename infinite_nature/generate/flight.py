@@ -31,7 +31,7 @@ from infinite_nature.disparity import DISPARITY_MAX, DISPARITY_MIN
 from infinite_nature.geometry.intrinsics import intrinsics_from_fov
 from infinite_nature.geometry.pose import relative_pose
 from infinite_nature.render.fill import keep_rendered, render_for_refiner
-from infinite_nature.render.inpaint import pull_push, within_leeway
+from infinite_nature.render.inpaint import axis_neighbours, nearest_known, pull_push, within_leeway
 from infinite_nature.render.sky_dome import render_panorama, view_to_panorama
 
 logger = logging.getLogger(__name__)
@@ -57,6 +57,37 @@ def _match_rows(dome: torch.Tensor, partial: torch.Tensor, known: torch.Tensor) 
     offset = observed - generated  # [1, 3, H, 1], meaningful on observed rows
     nearest = rows[(torch.arange(dome.shape[-2], device=dome.device)[:, None] - rows[None]).abs().argmin(dim=1)]
     return (dome + offset[:, :, nearest]).clamp(0, 1)
+
+
+def sky_in_holes(refined_sky: torch.Tensor, sky: torch.Tensor, valid: torch.Tensor) -> torch.Tensor:
+    """Which pixels of a splatted view are sky ([B, 1, H, W] bool, like each input).
+
+    Rendered pixels as rendered. A hole is sky when it lies no lower than the lowest rendered
+    sky of its column (of the nearest column with some, where its own has none), or when the
+    rendered pixels it meets on either side (``axis_neighbours``: along its row in a strip at
+    the frame's side, along its column in one across the top) are all sky; it is ground when
+    those are all ground; the refiner (``refined_sky``) decides the rest.
+
+    Beyond the old frame's edge the view continues what the edge showed: the sky's lower
+    boundary runs on level into a side strip, and ground does not grow above the sky. Left
+    to the refiner (trained on procedural worlds), the strip a turn or a climb opens in a
+    photo was partly ground in the sky (a patch growing in the sky's corner) and partly sky
+    in the ground (bubbles of sky below a ridge), and the anchors kept and magnified both.
+    Either rule alone still grew a block of ground down from the frame's top in one of the
+    bundled photos: the column rule where a column had no sky left, the neighbour rule where
+    a corner hole looked down a side strip to the ground below.
+    """
+    height = sky.shape[-2]
+    rows = torch.arange(height, device=sky.device).view(1, 1, height, 1)
+    lowest = torch.where(valid & sky, rows, -1).amax(dim=-2, keepdim=True)  # [B, 1, 1, W]; -1: none
+    nearest = nearest_known(lowest >= 0)[:, 1:].clamp(0, lowest.shape[-1] - 1).long()  # a column with sky
+    lowest = lowest.gather(-1, nearest)
+    above_sky = rows <= lowest  # [B, 1, H, W]; false everywhere in a view without sky
+    (before, before_found), (after, after_found) = axis_neighbours(sky, valid)
+    met = before_found | after_found
+    all_sky = met & (before | ~before_found) & (after | ~after_found)
+    all_ground = met & (~before | ~before_found) & (~after | ~after_found)
+    return torch.where(valid, sky, above_sky | all_sky | (refined_sky & ~all_ground))
 
 
 @dataclass
@@ -180,7 +211,7 @@ class Flight:
         if bool(visible.any()):  # log-space least squares scale against what was rendered
             log_ratio = torch.log(splatted.disparity[visible]) - torch.log(disparity[visible].clamp_min(1e-6))
             disparity = (disparity * torch.exp(log_ratio.mean())).clamp(DISPARITY_MIN, DISPARITY_MAX)
-        sky = torch.where(valid, splat_sky, disparity <= SKY_DISPARITY)
+        sky = sky_in_holes(disparity <= SKY_DISPARITY, splat_sky, valid)
         sky_view = render_panorama(self.dome, target_k, next_pose[:3, :3][None].to(self.device, torch.float32),
                                    height, width, self.dome_settings[2])
         soft = gaussian_blur2d(erosion(sky.float(), torch.ones(3, 3, device=self.device)), (5, 5), (1.0, 1.0))

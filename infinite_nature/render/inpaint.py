@@ -1,7 +1,8 @@
 """Non-learned hole filling from the rendered pixels around a hole: ``pull_push`` gives a hole
 the colours around it (smooth, blended by distance), ``mirror_into_holes`` gives it the
-texture around it (each hole pixel takes the pixel mirrored across the nearest hole border).
-Both are plain tensor operations: any device, batched, no OpenCV round trip.
+texture around it (each hole pixel takes the pixel mirrored across the nearest hole border),
+``axis_neighbours`` the known pixels a hole meets on either side along a row or a column.
+All are plain tensor operations: any device, batched, no OpenCV round trip.
 """
 
 from __future__ import annotations
@@ -65,6 +66,39 @@ def nearest_known(known: torch.Tensor) -> torch.Tensor:  # [B, 1, H, W] bool -> 
             best_distance = torch.where(closer, distance, best_distance)
         seed, step = best, step // 2
     return seed
+
+
+def _first_known_along(known: torch.Tensor, dim: int, backwards: bool) -> torch.Tensor:  # [B, 1, H, W] long
+    """Index along ``dim`` of the first known pixel met from each pixel on (the pixel itself
+    included; ``backwards``: towards index 0); -1 where there is none."""
+    size = known.shape[dim]
+    shape = [1, 1, 1, 1]
+    shape[dim] = size
+    index = torch.arange(size, device=known.device).view(shape).expand_as(known)
+    if backwards:
+        return torch.where(known, index, -1).cummax(dim=dim).values
+    from_end = torch.where(known.flip(dim), index, -1).cummax(dim=dim).values.flip(dim)
+    return torch.where(from_end >= 0, (size - 1) - from_end, -1)
+
+
+def axis_neighbours(values: torch.Tensor, known: torch.Tensor) -> tuple[tuple[torch.Tensor, torch.Tensor], ...]:
+    """For every pixel, the values ([B, C, H, W]) of the first known pixel met in each direction
+    along its row or along its column, whichever meets one sooner (a strip at the frame's side
+    is bordered along its rows, one across the top along its columns), each with whether one
+    was met ([B, 1, H, W] bool). Known pixels meet themselves."""
+    far = sum(known.shape[-2:])
+    axes = []
+    for dim in (-1, -2):  # the row, then the column
+        here = torch.arange(known.shape[dim], device=known.device).view(-1, *[1] * (-dim - 1))
+        sides = []
+        for backwards in (True, False):
+            index = _first_known_along(known, dim, backwards)
+            taken = values.gather(dim, index.clamp_min(0).expand(values.shape))
+            sides.append((taken, index >= 0, torch.where(index >= 0, (here - index).abs(), far)))
+        axes.append(sides)
+    row, column = axes
+    row_nearer = torch.minimum(row[0][2], row[1][2]) <= torch.minimum(column[0][2], column[1][2])  # [B, 1, H, W]
+    return tuple((torch.where(row_nearer, r[0], c[0]), torch.where(row_nearer, r[1], c[1])) for r, c in zip(row, column))
 
 
 def mirror_into_holes(values: torch.Tensor, known: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:

@@ -6,7 +6,7 @@ import torch
 
 from infinite_nature.camera import StraightPath
 from infinite_nature.camera.base import CameraController, ViewState
-from infinite_nature.generate.flight import DOME_COLOUR_LEEWAY, Flight
+from infinite_nature.generate.flight import DOME_COLOUR_LEEWAY, Flight, sky_in_holes
 from infinite_nature.render.fill import fill_small_holes
 from infinite_nature.generate.weights import load_flight_networks
 from infinite_nature.world import World
@@ -150,3 +150,52 @@ def test_no_dark_line_where_rendered_sky_meets_the_dome_in_a_sky_hole():
     border = int(columns.min())
     brightness = frame.rgb.mean(dim=1)[0, :20, border - 6:border + 6]  # across the border, well inside the sky
     assert float(brightness.min()) > 0.95 * float(sky_colour.mean()), float(brightness.min())
+
+
+def test_a_hole_follows_its_rendered_neighbours_and_the_refiner_decides_mixed_ones():
+    valid = torch.ones(1, 1, 6, 8, dtype=torch.bool)
+    valid[..., :, :3] = False  # a strip at the left edge
+    valid[..., 4, 5] = False  # a hole between sky and ground in row 4
+    sky = torch.zeros_like(valid)
+    sky[..., :3, :] = True  # sky in rows 0-2
+    sky[..., 4, 4] = True
+    says_sky, says_ground = torch.ones_like(valid), torch.zeros_like(valid)
+    for refined in (says_sky, says_ground):
+        decided = sky_in_holes(refined, sky, valid)
+        assert bool(decided[..., :3, :3].all()) and not bool(decided[..., 3:, :3].any())  # the strip: the edge's rows
+        assert torch.equal(decided[valid], sky[valid])
+        assert bool(decided[0, 0, 4, 5]) == bool(refined[0, 0, 4, 5])  # sky left, ground right: the refiner's call
+
+
+def test_a_corner_hole_above_the_sky_line_is_sky_though_its_column_meets_ground():
+    """The frame's top-left corner after a climb and a turn: the side strip narrows downwards, so
+    the corner's column meets rendered ground far below; the sky beside it says sky."""
+    valid = torch.ones(1, 1, 32, 24, dtype=torch.bool)
+    valid[..., :4, :] = False  # the top strip
+    valid[..., :20, :5] = False  # the side strip, down to row 19
+    sky = torch.zeros_like(valid)
+    sky[..., :10, :] = True  # the rendered sky ends at row 9
+    decided = sky_in_holes(torch.zeros_like(valid), sky, valid)
+    assert bool(decided[..., :10, :].all())
+    assert not bool(decided[..., 10:, :].any())
+
+
+def test_the_strip_a_turn_opens_keeps_the_horizon_level():
+    """Sky rows continue as sky and ground rows as ground into the strip a turn opens, whatever
+    the refiner makes of it (left to the refiner, photo flights grew humps of ground into the
+    sky and bubbles of sky below ridges)."""
+    networks = load_flight_networks("default", torch.device("cpu"))
+    rgb = torch.empty(1, 3, 64, 96)
+    rgb[:, :, :26] = torch.tensor([0.55, 0.7, 0.95]).view(1, 3, 1, 1)
+    rgb[:, :, 26:] = torch.tensor([0.2, 0.45, 0.15]).view(1, 3, 1, 1)
+    sky = torch.zeros(1, 1, 64, 96, dtype=torch.bool)
+    sky[..., :26, :] = True
+    flight = Flight(rgb, torch.full((1, 1, 64, 96), 0.02), sky, 60.0, networks.refiner, networks.sky, _Yaw(15.0))
+    frames = iter(flight)
+    next(frames)
+    frame = next(frames)
+    hole = ~flight._splat_from(flight.anchor, frame.pose, flight.intrinsics).valid[0, 0]
+    columns = hole[30:].all(dim=0).nonzero().flatten()  # the strip, in the ground rows
+    assert len(columns) > 12
+    strip = frame.sky[0, 0][:, columns]
+    assert bool(strip[:24].all()) and not bool(strip[28:].any())

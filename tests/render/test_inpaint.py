@@ -1,10 +1,10 @@
-"""Non-learned hole filling (render/inpaint.py): pull-push colour and mirrored texture."""
+"""Non-learned hole filling (render/inpaint.py): pull-push colour, mirrored texture, axis neighbours."""
 
 from __future__ import annotations
 
 import torch
 
-from infinite_nature.render.inpaint import mirror_into_holes, nearest_known, pull_push
+from infinite_nature.render.inpaint import axis_neighbours, mirror_into_holes, nearest_known, pull_push
 
 
 def test_pull_push_keeps_known_pixels_and_fills_a_hole_from_its_sides(dtype):
@@ -69,3 +69,51 @@ def test_holes_whose_mirror_image_leaves_the_frame_are_not_found():
     _, found = mirror_into_holes(torch.rand(1, 3, 16, 16), known)
     assert bool(found[..., :, 3:5].all())  # close to the border: mirrored from known pixels
     assert not bool(found[..., :, 6:].any())  # mirror images beyond column 0
+
+
+def _brute_force_axis_neighbours(values: torch.Tensor, known: torch.Tensor):
+    """Per pixel: the first known values met going both ways along the row, or along the
+    column where that meets one sooner (ties go to the row); None on a side that meets none."""
+    _, _, height, width = known.shape
+    k = known[0, 0]
+    out = {}
+    for y in range(height):
+        for x in range(width):
+            left = next((xx for xx in range(x, -1, -1) if k[y, xx]), None)
+            right = next((xx for xx in range(x, width) if k[y, xx]), None)
+            up = next((yy for yy in range(y, -1, -1) if k[yy, x]), None)
+            down = next((yy for yy in range(y, height) if k[yy, x]), None)
+            far = height + width
+            row = min(x - left if left is not None else far, right - x if right is not None else far)
+            column = min(y - up if up is not None else far, down - y if down is not None else far)
+            if row <= column:
+                out[y, x] = tuple(None if xx is None else values[0, :, y, xx] for xx in (left, right))
+            else:
+                out[y, x] = tuple(None if yy is None else values[0, :, yy, x] for yy in (up, down))
+    return out
+
+
+def test_axis_neighbours_match_a_brute_force_search(device):
+    generator = torch.Generator().manual_seed(0)
+    known = torch.rand(1, 1, 9, 13, generator=generator) > 0.7
+    known[..., 2, :] = False  # a row with nothing known: its pixels look along their columns
+    known[..., :, 0] = False
+    values = torch.rand(1, 2, 9, 13, generator=generator)
+    (before, before_found), (after, after_found) = axis_neighbours(values.to(device), known.to(device))
+    for (y, x), (want_before, want_after) in _brute_force_axis_neighbours(values, known).items():
+        for got, found, want in ((before, before_found, want_before), (after, after_found, want_after)):
+            assert bool(found[0, 0, y, x]) == (want is not None), (y, x)
+            if want is not None:
+                torch.testing.assert_close(got[0, :, y, x].cpu(), want)
+
+
+def test_a_side_strip_is_bordered_along_its_rows_and_a_top_strip_along_its_columns():
+    known = torch.zeros(1, 1, 12, 16, dtype=torch.bool)
+    known[..., 3:, 4:] = True  # the view turned left (4 px strip) and climbed (3 px strip)
+    labels = torch.zeros(1, 1, 12, 16, dtype=torch.bool)
+    labels[..., 3:6, :] = True  # sky in rows 3-5, and a peak in columns 10-12 touching the top
+    labels[..., 3:6, 10:13] = False
+    (before, before_found), (after, after_found) = axis_neighbours(labels, known)
+    assert torch.equal(before[known], labels[known]) and torch.equal(after[known], labels[known])
+    assert bool(after[0, 0, 4, 0]) and not bool(after[0, 0, 8, 0]) and not bool(before_found[0, 0, 4, 0])
+    assert bool(after[0, 0, 0, 8]) and not bool(after[0, 0, 0, 11])  # the peak goes on up, not sideways
