@@ -31,7 +31,7 @@ from infinite_nature.disparity import DISPARITY_MAX, DISPARITY_MIN
 from infinite_nature.geometry.intrinsics import intrinsics_from_fov
 from infinite_nature.geometry.pose import relative_pose
 from infinite_nature.render.fill import keep_rendered, render_for_refiner
-from infinite_nature.render.inpaint import axis_neighbours, nearest_known, pull_push, within_leeway
+from infinite_nature.render.inpaint import axis_neighbours, first_known_along, pull_push, within_leeway
 from infinite_nature.render.sky_dome import render_panorama, view_to_panorama
 
 logger = logging.getLogger(__name__)
@@ -80,8 +80,11 @@ def sky_in_holes(refined_sky: torch.Tensor, sky: torch.Tensor, valid: torch.Tens
     height = sky.shape[-2]
     rows = torch.arange(height, device=sky.device).view(1, 1, height, 1)
     lowest = torch.where(valid & sky, rows, -1).amax(dim=-2, keepdim=True)  # [B, 1, 1, W]; -1: none
-    nearest = nearest_known(lowest >= 0)[:, 1:].clamp(0, lowest.shape[-1] - 1).long()  # a column with sky
-    lowest = lowest.gather(-1, nearest)
+    has_sky = lowest >= 0
+    left, right = first_known_along(has_sky, -1, backwards=True), first_known_along(has_sky, -1, backwards=False)
+    columns = torch.arange(lowest.shape[-1], device=sky.device)
+    take_right = (left < 0) | ((right >= 0) & (right - columns < columns - left))
+    lowest = lowest.gather(-1, torch.where(take_right, right, left).clamp_min(0))  # of the nearest column with sky
     above_sky = rows <= lowest  # [B, 1, H, W]; false everywhere in a view without sky
     (before, before_found), (after, after_found) = axis_neighbours(sky, valid)
     met = before_found | after_found

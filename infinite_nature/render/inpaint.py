@@ -1,7 +1,8 @@
 """Non-learned hole filling from the rendered pixels around a hole: ``pull_push`` gives a hole
 the colours around it (smooth, blended by distance), ``mirror_into_holes`` gives it the
 texture around it (each hole pixel takes the pixel mirrored across the nearest hole border),
-``axis_neighbours`` the known pixels a hole meets on either side along a row or a column.
+``axis_neighbours`` the known pixels a hole meets on either side along a row or a column
+(``first_known_along`` the index of the first one in one direction).
 All are plain tensor operations: any device, batched, no OpenCV round trip.
 """
 
@@ -68,7 +69,7 @@ def nearest_known(known: torch.Tensor) -> torch.Tensor:  # [B, 1, H, W] bool -> 
     return seed
 
 
-def _first_known_along(known: torch.Tensor, dim: int, backwards: bool) -> torch.Tensor:  # [B, 1, H, W] long
+def first_known_along(known: torch.Tensor, dim: int, backwards: bool) -> torch.Tensor:  # [B, 1, H, W] long
     """Index along ``dim`` of the first known pixel met from each pixel on (the pixel itself
     included; ``backwards``: towards index 0); -1 where there is none."""
     size = known.shape[dim]
@@ -92,7 +93,7 @@ def axis_neighbours(values: torch.Tensor, known: torch.Tensor) -> tuple[tuple[to
         here = torch.arange(known.shape[dim], device=known.device).view(-1, *[1] * (-dim - 1))
         sides = []
         for backwards in (True, False):
-            index = _first_known_along(known, dim, backwards)
+            index = first_known_along(known, dim, backwards)
             taken = values.gather(dim, index.clamp_min(0).expand(values.shape))
             sides.append((taken, index >= 0, torch.where(index >= 0, (here - index).abs(), far)))
         axes.append(sides)
