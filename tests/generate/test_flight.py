@@ -130,26 +130,36 @@ class _Yaw(CameraController):
         return pose
 
 
-def test_no_dark_line_where_rendered_sky_meets_the_dome_in_a_sky_hole():
-    """A sky hole's fill takes the dome before the feathered blend with the rendered sky; the
-    ground colour the hole held for ground fills must not show along the border."""
+_SKY_COLOUR = torch.tensor([0.55, 0.7, 0.95]).view(1, 3, 1, 1)
+
+
+def _turn_once(ground_disparity: float):
+    """A 64 x 96 photo of sky above row 26 and flat ground below, one 15 degree turn on: the
+    second frame (splatted from the first, the anchor) and that splat's holes [H, W]."""
     networks = load_flight_networks("default", torch.device("cpu"))
-    sky_colour = torch.tensor([0.55, 0.7, 0.95]).view(1, 3, 1, 1)
     rgb = torch.empty(1, 3, 64, 96)
-    rgb[:, :, :26] = sky_colour
+    rgb[:, :, :26] = _SKY_COLOUR
     rgb[:, :, 26:] = torch.tensor([0.2, 0.45, 0.15]).view(1, 3, 1, 1)
     sky = torch.zeros(1, 1, 64, 96, dtype=torch.bool)
     sky[..., :26, :] = True
-    flight = Flight(rgb, torch.full((1, 1, 64, 96), 0.3), sky, 60.0, networks.refiner, networks.sky, _Yaw(15.0))
+    disparity = torch.full((1, 1, 64, 96), ground_disparity)
+    flight = Flight(rgb, disparity, sky, 60.0, networks.refiner, networks.sky, _Yaw(15.0))
     frames = iter(flight)
     next(frames)
-    frame = next(frames)  # splatted from the first frame, the anchor
-    hole = ~flight._splat_from(flight.anchor, frame.pose, flight.intrinsics).valid[0, 0, :20]  # sky rows
+    frame = next(frames)
+    return frame, ~flight._splat_from(flight.anchor, frame.pose, flight.intrinsics).valid[0, 0]
+
+
+def test_no_dark_line_where_rendered_sky_meets_the_dome_in_a_sky_hole():
+    """A sky hole's fill takes the dome before the feathered blend with the rendered sky; the
+    ground colour the hole held for ground fills must not show along the border."""
+    frame, hole = _turn_once(ground_disparity=0.3)
+    hole = hole[:20]  # sky rows
     columns = hole.all(dim=0).nonzero().flatten()
     assert len(columns) > 12  # a side strip wider than the small-hole interpolation
     border = int(columns.min())
     brightness = frame.rgb.mean(dim=1)[0, :20, border - 6:border + 6]  # across the border, well inside the sky
-    assert float(brightness.min()) > 0.95 * float(sky_colour.mean()), float(brightness.min())
+    assert float(brightness.min()) > 0.95 * float(_SKY_COLOUR.mean()), float(brightness.min())
 
 
 def test_a_hole_follows_its_rendered_neighbours_and_the_refiner_decides_mixed_ones():
@@ -184,17 +194,7 @@ def test_the_strip_a_turn_opens_keeps_the_horizon_level():
     """Sky rows continue as sky and ground rows as ground into the strip a turn opens, whatever
     the refiner makes of it (left to the refiner, photo flights grew humps of ground into the
     sky and bubbles of sky below ridges)."""
-    networks = load_flight_networks("default", torch.device("cpu"))
-    rgb = torch.empty(1, 3, 64, 96)
-    rgb[:, :, :26] = torch.tensor([0.55, 0.7, 0.95]).view(1, 3, 1, 1)
-    rgb[:, :, 26:] = torch.tensor([0.2, 0.45, 0.15]).view(1, 3, 1, 1)
-    sky = torch.zeros(1, 1, 64, 96, dtype=torch.bool)
-    sky[..., :26, :] = True
-    flight = Flight(rgb, torch.full((1, 1, 64, 96), 0.02), sky, 60.0, networks.refiner, networks.sky, _Yaw(15.0))
-    frames = iter(flight)
-    next(frames)
-    frame = next(frames)
-    hole = ~flight._splat_from(flight.anchor, frame.pose, flight.intrinsics).valid[0, 0]
+    frame, hole = _turn_once(ground_disparity=0.02)  # far ground: the refiner may call it sky
     columns = hole[30:].all(dim=0).nonzero().flatten()  # the strip, in the ground rows
     assert len(columns) > 12
     strip = frame.sky[0, 0][:, columns]
