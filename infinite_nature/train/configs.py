@@ -61,6 +61,9 @@ class DepthTrainConfig(TrainConfig):
     sky_weight: float = _f(0.2, "weight of the sky BCE loss")
     far_view_weight: float = _f(0.0, "draw views of far terrain more often: weight (median ground depth / the "
                                 "collection's median) ** this, clipped to [1/8, 8] (0: uniform draws)")
+    colour_jitter: float = _f(0.0, "random hue, saturation, contrast, brightness, gamma and white balance of the "
+                              "input views, 0-1 (1: any hue); the worlds' narrow palette otherwise teaches "
+                              "depth from colour (0: the views' own colours)")
     learning_rate: float = _f(1e-3, "Adam learning rate")
 
 

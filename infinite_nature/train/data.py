@@ -23,6 +23,7 @@ from infinite_nature.disparity import DISPARITY_MIN, normalise_metric_depth
 from infinite_nature.errors import InfiniteNatureError
 from infinite_nature.geometry.intrinsics import crop_intrinsics, intrinsics_from_fov, resize_intrinsics
 from infinite_nature.image import image_to_tensor
+from infinite_nature.train.colour_jitter import jitter_colours
 
 logger = logging.getLogger(__name__)
 
@@ -199,13 +200,14 @@ class StepBatches:
     the items drawn from (subclasses draw other items, e.g. path pairs)."""
 
     def __init__(self, samples: list, resolution: int, batch_size: int, seed: int, flip: bool = True,
-                 weights: list[float] | None = None) -> None:
+                 weights: list[float] | None = None, colour_jitter: float = 0.0) -> None:
         if not samples:
             raise InfiniteNatureError("training data: no samples in this split")
         if weights is not None and len(weights) != len(samples):
             raise ValueError(f"{len(weights)} sampling weights for {len(samples)} samples")
         self.samples, self.resolution, self.batch_size, self.seed, self.flip = samples, resolution, batch_size, seed, flip
         self.weights = weights  # relative draw probabilities (None: uniform)
+        self.colour_jitter = colour_jitter  # strength of jitter_colours on the RGB input (0: none)
 
     def batch(self, step: int, rank: int = 0) -> dict[str, torch.Tensor]:
         crops = self.crops(random.Random(f"{self.seed}:{step}:{rank}"))
@@ -217,7 +219,11 @@ class StepBatches:
             picks = [rng.randrange(len(self.samples)) for _ in range(self.batch_size)]
         else:
             picks = rng.choices(range(len(self.samples)), weights=self.weights, k=self.batch_size)
-        return [random_crop(load_sample(self.samples[i]), self.resolution, rng, self.flip) for i in picks]
+        crops = [random_crop(load_sample(self.samples[i]), self.resolution, rng, self.flip) for i in picks]
+        if self.colour_jitter > 0:
+            for crop in crops:
+                crop["rgb"] = jitter_colours(crop["rgb"], self.colour_jitter, rng)
+        return crops
 
 
 def far_view_weights(samples: list[Sample], power: float, progress: bool = True) -> list[float]:

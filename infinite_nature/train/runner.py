@@ -74,12 +74,15 @@ def train(recipe: str, config: TrainConfig) -> tuple[Path, Path]:
     far_view_weight = getattr(config, "far_view_weight", 0.0)  # only the depth recipe has it
     if far_view_weight < 0:
         raise UsageError("--far-view-weight must be >= 0 (0: uniform draws)")
+    colour_jitter = getattr(config, "colour_jitter", 0.0)  # only the depth recipe has it
+    if not 0 <= colour_jitter <= 1:
+        raise UsageError("--colour-jitter must be within [0, 1] (0: the views' own colours)")
     if config.resume and not Path(config.resume).is_file():
         raise UsageError(f"--resume {config.resume}: no such checkpoint")
     L.seed_everything(config.seed, workers=True, verbose=False)
     pairs = getattr(config, "mode", "cycle") == "trajectory"  # only the refiner recipe has a mode
     datamodule = CollectionDataModule(config, flip=recipe != "sky", require_world=recipe == "sky", pairs=pairs,
-                                      far_view_weight=far_view_weight)
+                                      far_view_weight=far_view_weight, colour_jitter=colour_jitter)
     module = TrajectoryRefinerModule(config) if pairs else MODULES[recipe](config)
     trainer = build_trainer(recipe, config)
     start = time.perf_counter()
