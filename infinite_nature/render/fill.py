@@ -87,8 +87,10 @@ def _blur(x: torch.Tensor) -> torch.Tensor:
 
 def _rendered_weight(valid: torch.Tensor) -> torch.Tensor:  # [B, 1, H, W] in [0, 1]
     """How much of each pixel comes from the render: 1 inside rendered areas, feathered over
-    a couple of pixels at hole edges so no seam shows."""
-    return gaussian_blur2d(erosion(valid.float(), torch.ones(3, 3, device=valid.device)), (5, 5), (1.0, 1.0))
+    a couple of pixels inside their edges so no seam shows, and 0 in the holes (whose
+    rendered colour is black: a blur reaching past the edge drew a dark line along it)."""
+    feather = gaussian_blur2d(erosion(valid.float(), torch.ones(3, 3, device=valid.device)), (5, 5), (1.0, 1.0))
+    return feather * valid
 
 
 def keep_rendered(

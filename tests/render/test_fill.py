@@ -56,3 +56,13 @@ def test_ground_holes_take_the_ground_colour_not_the_sky_beside_them():
     torch.testing.assert_close(rgb[0, :, 22:42, 24:40].mean(dim=(1, 2)), ground_colour, atol=0.01, rtol=0)
     everything_sky = keep_rendered(rendered, torch.full((1, 1, 64, 64), 0.2), splatted, valid)[0]
     assert torch.isfinite(everything_sky).all() and float(everything_sky[0, 2, 30, 30]) > 0.5  # no black fill
+
+
+def test_the_feather_stays_on_the_rendered_side_of_a_hole_border():
+    """A hole's rendered colour is black: a feather reaching past the border drew a dark line."""
+    splatted, valid = _splat_with_hole(torch.full((1, 3, 64, 64), 0.5))
+    rgb, disparity, keep = keep_rendered(torch.full((1, 3, 64, 64), 0.5), torch.full((1, 1, 64, 64), 0.3),
+                                         splatted, torch.zeros_like(valid))
+    assert float(keep[~valid].max()) == 0.0
+    torch.testing.assert_close(rgb, torch.full_like(rgb, 0.5), atol=1e-4, rtol=0)  # no line round the hole
+    torch.testing.assert_close(disparity, torch.full_like(disparity, 0.3), atol=1e-4, rtol=0)
