@@ -31,14 +31,16 @@ from infinite_nature.disparity import DISPARITY_MAX, DISPARITY_MIN
 from infinite_nature.geometry.intrinsics import intrinsics_from_fov
 from infinite_nature.geometry.pose import relative_pose
 from infinite_nature.render.fill import keep_rendered, render_for_refiner
-from infinite_nature.render.inpaint import axis_neighbours, first_known_along, pull_push, within_leeway
-from infinite_nature.render.sky_dome import render_panorama, view_to_panorama
+from infinite_nature.render.inpaint import axis_neighbours, nearest_known_along, within_leeway
+from infinite_nature.render.sky_dome import carry_round_dome, degrees_from, render_panorama, view_to_panorama
 
 logger = logging.getLogger(__name__)
 
 SKY_DISPARITY = 0.02  # refined pixels this far away count as sky where the splat knew nothing
 ANCHOR_MIN_COVERAGE = 0.8  # splat from the anchor frame while it still covers this share of the view
-DOME_COLOUR_LEEWAY = 0.05  # how far the generated sky may stray from the observed sky's colours
+DOME_COLOUR_LEEWAY = 0.05  # how far the generated sky may stray from the observed sky carried round the dome
+DOME_BLEND_DEGREES = 60.0  # ... a leeway reached this far from the observed sky; nearer, proportionally less
+DOME_FADE_DEGREES = 10.0  # the photo's sky at its edge fades into its elevation's mean colour over about this
 
 
 def _match_rows(dome: torch.Tensor, partial: torch.Tensor, known: torch.Tensor) -> torch.Tensor:
@@ -81,10 +83,7 @@ def sky_in_holes(refined_sky: torch.Tensor, sky: torch.Tensor, valid: torch.Tens
     rows = torch.arange(height, device=sky.device).view(1, 1, height, 1)
     lowest = torch.where(valid & sky, rows, -1).amax(dim=-2, keepdim=True)  # [B, 1, 1, W]; -1: none
     has_sky = lowest >= 0
-    left, right = first_known_along(has_sky, -1, backwards=True), first_known_along(has_sky, -1, backwards=False)
-    columns = torch.arange(lowest.shape[-1], device=sky.device)
-    take_right = (left < 0) | ((right >= 0) & (right - columns < columns - left))
-    lowest = lowest.gather(-1, torch.where(take_right, right, left).clamp_min(0))  # of the nearest column with sky
+    lowest = lowest.gather(-1, nearest_known_along(has_sky, -1).clamp_min(0))  # of the nearest column with sky
     above_sky = rows <= lowest  # [B, 1, H, W]; false everywhere in a view without sky
     (before, before_found), (after, after_found) = axis_neighbours(sky, valid)
     met = before_found | after_found
@@ -153,10 +152,11 @@ class Flight:
     def _sharp_dome(self, generated: torch.Tensor, rotation: torch.Tensor) -> torch.Tensor:
         """The generated dome, with the sky the photo actually shows pasted back at a resolution that
         matches the photo (feathered), so the observed sky stays as sharp as in the first frame.
-        Where the photo shows no sky, the generated colour stays within ``DOME_COLOUR_LEEWAY`` of
-        the observed sky's colours carried there (``pull_push``), if it shows any: the
-        generator, trained on procedural skies, paints real skies in colours they lack
-        (lavender beside a blue sky)."""
+        Where the photo shows no sky, the observed sky carried round the dome
+        (``carry_round_dome``), if it shows any, moved towards the generated colour by at most
+        ``DOME_COLOUR_LEEWAY``, and by less nearer the observed sky (none at its edge, so no
+        seam): the generator, trained on procedural skies, paints real skies in colours they
+        lack (lavender beside a blue sky)."""
         height, width, min_elevation = self.dome_settings
         pixels_per_degree = self.rgb.shape[-1] / float(torch.rad2deg(2 * torch.atan(
             (self.rgb.shape[-1] / 2) / self.intrinsics[0, 0, 0])))
@@ -167,7 +167,12 @@ class Flight:
                                 partial, known)
         observed = known > 0.5
         if bool(observed.any()):  # a photo without sky leaves the generated colours as they are
-            upsampled = within_leeway(upsampled, pull_push(partial, observed), DOME_COLOUR_LEEWAY)
+            reference = carry_round_dome(partial, observed, DOME_FADE_DEGREES)
+            near = F.max_pool2d(known, factor) > 0.5  # [1, 1, Hp, Wp]: the observed sky at the generator's size
+            angle = F.interpolate(degrees_from(near, min_elevation), size=known.shape[-2:], mode="bilinear",
+                                  align_corners=False)
+            share = (angle / DOME_BLEND_DEGREES).clamp(max=1.0)  # of the leeway the generator may use
+            upsampled = reference + (within_leeway(upsampled, reference, DOME_COLOUR_LEEWAY) - reference) * share
         # eroded by the blur's radius: the feather stays inside the observed sky (outside it,
         # ``partial`` is black and would show as a dark seam around the pasted sky)
         known = gaussian_blur2d(erosion(known, torch.ones(7, 7, device=known.device)), (7, 7), (2.0, 2.0))

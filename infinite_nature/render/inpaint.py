@@ -82,6 +82,15 @@ def first_known_along(known: torch.Tensor, dim: int, backwards: bool) -> torch.T
     return torch.where(from_end >= 0, (size - 1) - from_end, -1)
 
 
+def nearest_known_along(known: torch.Tensor, dim: int) -> torch.Tensor:  # [B, 1, H, W] long
+    """Index along ``dim`` of the nearest known pixel on either side (the pixel itself
+    included); -1 where there is none."""
+    before, after = first_known_along(known, dim, backwards=True), first_known_along(known, dim, backwards=False)
+    here = torch.arange(known.shape[dim], device=known.device).view(-1, *[1] * (-dim - 1))
+    take_after = (before < 0) | ((after >= 0) & (after - here < here - before))
+    return torch.where(take_after, after, before)
+
+
 def axis_neighbours(values: torch.Tensor, known: torch.Tensor) -> tuple[tuple[torch.Tensor, torch.Tensor], ...]:
     """For every pixel, the values ([B, C, H, W]) of the first known pixel met in each direction
     along its row or along its column, whichever meets one sooner (a strip at the frame's side

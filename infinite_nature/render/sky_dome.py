@@ -14,6 +14,7 @@ import torch
 import torch.nn.functional as F
 
 from infinite_nature.geometry.projection import pixel_grid
+from infinite_nature.render.inpaint import first_known_along, nearest_known, nearest_known_along
 
 
 def panorama_directions(
@@ -84,3 +85,49 @@ def view_to_panorama(
     sky_weight = F.grid_sample(sky.to(rgb.dtype), grid, mode="bilinear", padding_mode="zeros", align_corners=False)
     known = (sky_weight > 0.99) & inside.view(batch, 1, pano_height, pano_width)
     return colour * known, known.to(rgb.dtype)
+
+
+def degrees_from(known: torch.Tensor, min_elevation: float) -> torch.Tensor:  # [B, 1, Hp, Wp] bool -> float
+    """Angle (degrees along elevation and azimuth, azimuth wrapping round north) from every
+    panorama pixel to the nearest ``known`` one; about 1e6 for a panorama with none known."""
+    height, width = known.shape[-2:]
+    half = width // 2
+    around = torch.cat([known[..., width - half:], known, known[..., :half]], dim=-1)  # north's two sides side by side
+    nearest = nearest_known(around)[..., half: half + width]  # [B, 2, Hp, Wp] (row, column) in ``around``
+    rows = torch.arange(height, device=known.device, dtype=nearest.dtype).view(1, 1, height, 1)
+    columns = torch.arange(width, device=known.device, dtype=nearest.dtype).view(1, 1, 1, width) + half
+    along_elevation = (nearest[:, :1] - rows) * (90.0 - min_elevation) / height
+    along_azimuth = (nearest[:, 1:] - columns) * 360.0 / width
+    return torch.sqrt(along_elevation**2 + along_azimuth**2)
+
+
+def carry_round_dome(
+    values: torch.Tensor,  # [B, C, Hp, Wp] a panorama, meaningful where known
+    known: torch.Tensor,  # [B, 1, Hp, Wp] bool
+    fade_degrees: float,
+) -> torch.Tensor:  # [B, C, Hp, Wp], known pixels unchanged
+    """The observed sky carried round the dome, one elevation at a time: an unknown azimuth takes
+    a linear blend of the nearest known pixels either side (round north), fading into the
+    mean of that elevation's known pixels as ``exp(-angle / fade_degrees)`` with the angle to
+    the nearer one; an elevation with none takes the nearest elevation that has some.
+
+    The sky varies mostly with elevation: a 2-D blend smears a sunset's bright horizon band
+    into the dark sky above it and shows as an edge where the photo's sky ends, while the
+    edge's own colours carried far would smear a cloud or the sun at the photo's edge round
+    the whole dome."""
+    width = values.shape[-1]
+    around, known_around = values.repeat(1, 1, 1, 3), known.repeat(1, 1, 1, 3)  # each row three times round
+    before = first_known_along(known_around, -1, backwards=True)[..., width: 2 * width]  # [B, 1, Hp, Wp]
+    after = first_known_along(known_around, -1, backwards=False)[..., width: 2 * width]
+    channels = values.shape[1]
+    left = around.gather(-1, before.clamp_min(0).expand(-1, channels, -1, -1))
+    right = around.gather(-1, after.clamp_min(0).expand(-1, channels, -1, -1))
+    here = torch.arange(width, 2 * width, device=values.device).view(1, 1, 1, width)
+    share = ((here - before) / (after - before).clamp_min(1)).to(values.dtype)
+    count = known.sum(dim=-1, keepdim=True)  # [B, 1, Hp, 1]
+    mean = (values * known).sum(dim=-1, keepdim=True) / count.clamp_min(1)  # [B, C, Hp, 1]
+    degrees = torch.minimum(here - before, after - here).to(values.dtype) * 360.0 / width
+    rows = mean + (left + (right - left) * share - mean) * torch.exp(-degrees / fade_degrees)  # [B, C, Hp, Wp]
+    source_row = nearest_known_along(count > 0, -2)  # [B, 1, Hp, 1]
+    carried = rows.gather(-2, source_row.clamp_min(0).expand_as(rows))
+    return torch.where(known, values, carried)
