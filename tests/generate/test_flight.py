@@ -85,18 +85,25 @@ def test_rendered_pixels_are_kept_and_only_holes_are_refined(tiny_weights):
     assert changes[True] < 0.25 * changes[False]
 
 
-def test_the_dome_keeps_the_photo_sky_colours_and_leaves_no_dark_seam_around_them():
+def _dome_of(sky_colour: torch.Tensor) -> tuple[Flight, torch.Tensor]:
+    """The dome of a 64 x 96 photo with ``sky_colour`` ([1, 3, 26 or 1, 1]) above row 26 and
+    ground below, and where on the dome that sky was observed ([1, 1, Hp, Wp])."""
     from infinite_nature.render.sky_dome import view_to_panorama
 
     networks = load_flight_networks("default", torch.device("cpu"))
     rgb = torch.empty(1, 3, 64, 96)
-    rgb[:, :, :26] = torch.tensor([0.55, 0.7, 0.95]).view(1, 3, 1, 1)  # an even blue sky
+    rgb[:, :, :26] = sky_colour
     rgb[:, :, 26:] = torch.tensor([0.2, 0.45, 0.15]).view(1, 3, 1, 1)
     sky = torch.zeros(1, 1, 64, 96, dtype=torch.bool)
     sky[..., :26, :] = True
     flight = Flight(rgb, torch.full((1, 1, 64, 96), 0.3), sky, 60.0, networks.refiner, networks.sky, StraightPath(0.01))
     height, width = flight.dome.shape[-2:]
     _, known = view_to_panorama(rgb, sky, flight.intrinsics, torch.eye(3)[None], height, width, flight.dome_settings[2])
+    return flight, known
+
+
+def test_the_dome_keeps_the_photo_sky_colours_and_leaves_no_dark_seam_around_them():
+    flight, known = _dome_of(torch.tensor([0.55, 0.7, 0.95]).view(1, 3, 1, 1))  # an even blue sky
     ring = (torch.nn.functional.max_pool2d(known, 7, stride=1, padding=3) > 0) & (known < 0.5)  # just outside
     brightness = flight.dome.mean(dim=1, keepdim=True)
     inside = brightness[known > 0.5]
@@ -204,18 +211,8 @@ def test_the_strip_a_turn_opens_keeps_the_horizon_level():
 def test_the_dome_continues_the_photo_sky_past_its_edges_without_a_step():
     """Beyond the photo's sides the dome continues each elevation's colours (a sky darker above
     than at the horizon), instead of stepping to the generator's colours at the photo's edge."""
-    from infinite_nature.render.sky_dome import view_to_panorama
-
-    networks = load_flight_networks("default", torch.device("cpu"))
-    rgb = torch.empty(1, 3, 64, 96)
     shade = torch.linspace(0.6, 1.0, 26).view(1, 1, 26, 1)  # darker towards the zenith
-    rgb[:, :, :26] = torch.tensor([0.3, 0.5, 0.9]).view(1, 3, 1, 1) * shade
-    rgb[:, :, 26:] = torch.tensor([0.2, 0.45, 0.15]).view(1, 3, 1, 1)
-    sky = torch.zeros(1, 1, 64, 96, dtype=torch.bool)
-    sky[..., :26, :] = True
-    flight = Flight(rgb, torch.full((1, 1, 64, 96), 0.3), sky, 60.0, networks.refiner, networks.sky, StraightPath(0.01))
-    height, width = flight.dome.shape[-2:]
-    _, known = view_to_panorama(rgb, sky, flight.intrinsics, torch.eye(3)[None], height, width, flight.dome_settings[2])
+    flight, known = _dome_of(torch.tensor([0.3, 0.5, 0.9]).view(1, 3, 1, 1) * shade)
     rows = (known[0, 0].sum(dim=-1) > 0).nonzero().flatten()
     dome = flight.dome[0, :, rows]  # [3, rows, W]: the elevations the photo's sky covers, all the way round
     step = (dome - dome.roll(1, dims=-1)).abs().amax(dim=0)  # between neighbouring azimuths
