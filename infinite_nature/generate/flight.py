@@ -33,6 +33,7 @@ from infinite_nature.geometry.pose import relative_pose
 from infinite_nature.render.fill import keep_rendered, render_for_refiner
 from infinite_nature.render.inpaint import axis_neighbours, nearest_known_along, within_leeway
 from infinite_nature.render.sky_dome import carry_round_dome, degrees_from, render_panorama, view_to_panorama
+from infinite_nature.render.splatting import SplatResult
 
 logger = logging.getLogger(__name__)
 
@@ -197,6 +198,35 @@ class Flight:
         features = torch.cat([rgb, sky.float()], dim=1)
         return render_for_refiner(features, disparity, source_k, transform, target_k)
 
+    def _synthesise(
+        self, splatted: SplatResult, pose: torch.Tensor, target_k: torch.Tensor
+    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:  # rgb [1, 3, H, W], disparity [1, 1, H, W], sky bool
+        """The view at ``pose`` from its splat: refined holes, their fills, the sky dome in sky holes.
+
+        A splat without holes is the frame as it is (rendered pixels are kept), so the refiner
+        and the fills are skipped: in auto-pilot flights about half the frames have none."""
+        valid = splatted.valid
+        splat_sky = splatted.features[:, 3:4] > 0.5
+        if self.keep_visible and bool(valid.all()):
+            return splatted.features[:, :3], splatted.disparity.clamp(DISPARITY_MIN, DISPARITY_MAX), splat_sky
+        with self._autocast():
+            refined = self.refiner(splatted.features[:, :3], splatted.disparity, valid.float(), self.style, self.latent)
+        rgb, disparity = refined.rgb.float(), refined.disparity.float()
+        visible = valid & ~splat_sky & (splatted.disparity > DISPARITY_MIN)
+        if bool(visible.any()):  # log-space least squares scale against what was rendered
+            log_ratio = torch.log(splatted.disparity[visible]) - torch.log(disparity[visible].clamp_min(1e-6))
+            disparity = (disparity * torch.exp(log_ratio.mean())).clamp(DISPARITY_MIN, DISPARITY_MAX)
+        sky = sky_in_holes(disparity <= SKY_DISPARITY, splat_sky, valid)
+        height, width = rgb.shape[-2:]
+        sky_view = render_panorama(self.dome, target_k, pose[:3, :3][None].to(self.device, torch.float32),
+                                   height, width, self.dome_settings[2])
+        soft = gaussian_blur2d(erosion(sky.float(), torch.ones(3, 3, device=self.device)), (5, 5), (1.0, 1.0))
+        if self.keep_visible:  # rendered pixels stay exactly as rendered; the holes get fills and the dome
+            rgb, disparity, _ = keep_rendered(rgb, disparity, splatted, splat_sky, sky_fill=(sky_view, soft))
+        else:
+            rgb = rgb + (sky_view - rgb) * soft
+        return rgb, disparity, sky
+
     @torch.inference_mode()
     def advance(self) -> Frame:
         """Move to the controller's next camera and synthesise the view there."""
@@ -210,23 +240,7 @@ class Flight:
             self.anchor = (self.rgb, self.disparity, self.sky, self.pose, self.intrinsics)
             self.anchors_made += 1
             splatted = self._splat_from(self.anchor, next_pose, target_k)
-        valid = splatted.valid
-        with self._autocast():
-            refined = self.refiner(splatted.features[:, :3], splatted.disparity, valid.float(), self.style, self.latent)
-        rgb, disparity = refined.rgb.float(), refined.disparity.float()
-        splat_sky = splatted.features[:, 3:4] > 0.5
-        visible = valid & ~splat_sky & (splatted.disparity > DISPARITY_MIN)
-        if bool(visible.any()):  # log-space least squares scale against what was rendered
-            log_ratio = torch.log(splatted.disparity[visible]) - torch.log(disparity[visible].clamp_min(1e-6))
-            disparity = (disparity * torch.exp(log_ratio.mean())).clamp(DISPARITY_MIN, DISPARITY_MAX)
-        sky = sky_in_holes(disparity <= SKY_DISPARITY, splat_sky, valid)
-        sky_view = render_panorama(self.dome, target_k, next_pose[:3, :3][None].to(self.device, torch.float32),
-                                   height, width, self.dome_settings[2])
-        soft = gaussian_blur2d(erosion(sky.float(), torch.ones(3, 3, device=self.device)), (5, 5), (1.0, 1.0))
-        if self.keep_visible:  # rendered pixels stay exactly as rendered; the holes get fills and the dome
-            rgb, disparity, _ = keep_rendered(rgb, disparity, splatted, splat_sky, sky_fill=(sky_view, soft))
-        else:
-            rgb = rgb + (sky_view - rgb) * soft
+        rgb, disparity, sky = self._synthesise(splatted, next_pose, target_k)
         disparity = torch.where(sky, torch.full_like(disparity, DISPARITY_MIN), disparity)
         if not (torch.isfinite(rgb).all() and torch.isfinite(disparity).all()):
             self.nonfinite_events += 1

@@ -48,6 +48,14 @@ def _closing(mask: torch.Tensor, size: int) -> torch.Tensor:  # [B, 1, H, W] in 
     return -_square_max(-_square_max(mask, size), size)
 
 
+def _box3_sum(x: torch.Tensor) -> torch.Tensor:  # [B, C, H, W]
+    """Sum over the 3 x 3 square around each pixel (the outside counts 0), by shifted adds: on
+    the CPU about 6x faster than ``avg_pool2d``, which fill_small_holes calls up to 12 times a frame."""
+    padded = F.pad(x, (1, 1, 1, 1))
+    rows = padded[..., :, :-2] + padded[..., :, 1:-1] + padded[..., :, 2:]
+    return rows[..., :-2, :] + rows[..., 1:-1, :] + rows[..., 2:, :]
+
+
 def fill_small_holes(splatted: SplatResult) -> SplatResult:
     """Interpolate holes that a closing of the validity mask covers, from the nearest rendered
     pixels inwards; larger disocclusions and wide new borders stay holes for the refiner."""
@@ -57,11 +65,11 @@ def fill_small_holes(splatted: SplatResult) -> SplatResult:
         return splatted
     values = torch.cat([splatted.features, splatted.disparity], dim=1)  # [B, C + 1, H, W]
     for _ in range(FILL_PASSES):
-        weight = F.avg_pool2d(known, 3, stride=1, padding=1)
+        weight = _box3_sum(known)
         fill = small & (weight > 0) & (known < 0.5)
         if not bool(fill.any()):  # most holes are a pixel or two wide: done after a pass or two
             break
-        average = F.avg_pool2d(values * known, 3, stride=1, padding=1) / weight.clamp_min(1e-6)
+        average = _box3_sum(values * known) / weight.clamp_min(1e-6)
         values = torch.where(fill, average, values)
         known = known + fill.float()
     return replace(splatted, features=values[:, :-1], disparity=values[:, -1:], valid=known > 0.5)
