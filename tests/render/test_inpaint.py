@@ -117,3 +117,19 @@ def test_a_side_strip_is_bordered_along_its_rows_and_a_top_strip_along_its_colum
     assert torch.equal(before[known], labels[known]) and torch.equal(after[known], labels[known])
     assert bool(after[0, 0, 4, 0]) and not bool(after[0, 0, 8, 0]) and not bool(before_found[0, 0, 4, 0])
     assert bool(after[0, 0, 0, 8]) and not bool(after[0, 0, 0, 11])  # the peak goes on up, not sideways
+
+
+def test_searching_only_round_the_unknown_pixels_finds_the_same_distances():
+    """nearest_known searches the box round the unknown pixels; the whole image gives the same distances."""
+    from infinite_nature.render.inpaint import _jump_flood
+
+    known = torch.ones(2, 1, 30, 44, dtype=torch.bool)
+    known[0, 0, 3:12, 30:41] = False  # a hole near the top right
+    known[1, 0, :, :6] = False  # a strip at the left side, as a turn opens
+    known[1, 0, 20, 25] = False
+    rows, columns = torch.meshgrid(torch.arange(30), torch.arange(44), indexing="ij")
+    here = torch.stack([rows, columns]).float()
+    boxed, whole = nearest_known(known), _jump_flood(known)
+    torch.testing.assert_close(((boxed - here) ** 2).sum(dim=1), ((whole - here) ** 2).sum(dim=1))
+    assert torch.equal(boxed[0, :, 20:, :], here[:, 20:, :])  # known pixels far from the hole: themselves
+    assert torch.equal(nearest_known(torch.ones(1, 1, 5, 5, dtype=torch.bool))[0], here[:, :5, :5])
