@@ -55,19 +55,19 @@ def nearest_known(known: torch.Tensor) -> torch.Tensor:  # [B, 1, H, W] bool -> 
     Only the box around the unknown pixels and a one-pixel ring is searched (a nearest known
     pixel of theirs lies in it: the ring's pixels are known and nearer than any beyond it), so
     the strip a turn opens at the frame's side costs a fraction of the frame."""
-    here = _pixel_coordinates(known)
+    nearest = _pixel_coordinates(known)  # a known pixel is its own nearest
     height, width = known.shape[-2:]
     unknown = ~known
     rows = unknown.any(dim=-1).flatten().view(-1, height).any(dim=0).nonzero().flatten()
     if rows.numel() == 0:
-        return here
+        return nearest
     columns = unknown.any(dim=-2).flatten().view(-1, width).any(dim=0).nonzero().flatten()
     top, bottom = max(int(rows[0]) - 1, 0), min(int(rows[-1]) + 2, height)
     left, right = max(int(columns[0]) - 1, 0), min(int(columns[-1]) + 2, width)
     box = _jump_flood(known[..., top:bottom, left:right])
     corner = torch.tensor([top, left], dtype=box.dtype, device=box.device).view(1, 2, 1, 1)
-    here[..., top:bottom, left:right] = torch.where(box >= _FAR, box, box + corner)
-    return here
+    nearest[..., top:bottom, left:right] = torch.where(box >= _FAR, box, box + corner)
+    return nearest
 
 
 def _jump_flood(known: torch.Tensor) -> torch.Tensor:  # [B, 1, H, W] bool -> [B, 2, H, W] float
