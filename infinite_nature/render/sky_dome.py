@@ -103,7 +103,7 @@ def degrees_from(known: torch.Tensor, min_elevation: float) -> torch.Tensor:  # 
 
 def carry_round_dome(
     values: torch.Tensor,  # [B, C, Hp, Wp] a panorama, meaningful where known
-    known: torch.Tensor,  # [B, 1, Hp, Wp] bool
+    known: torch.Tensor,  # [B, 1, Hp, Wp] bool, at least one pixel per panorama
     fade_degrees: float,
 ) -> torch.Tensor:  # [B, C, Hp, Wp], known pixels unchanged
     """The observed sky carried round the dome, one elevation at a time: an unknown azimuth takes
