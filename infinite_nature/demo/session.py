@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import secrets
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import cv2
@@ -57,7 +58,7 @@ class FlightEngine:
         """Add the depth backend's disparity and sky to a photo."""
         with torch.inference_mode():
             estimate = self.depth.estimate(first.rgb.to(self.device))
-        return FirstFrame(first.rgb, first.name, estimate.disparity.cpu(), estimate.sky.cpu(), first.fov)
+        return replace(first, disparity=estimate.disparity.cpu(), sky=estimate.sky.cpu())
 
     def from_upload(self, data: bytes, name: str) -> FirstFrame:
         if len(data) > self.config.max_upload_bytes:
@@ -86,7 +87,8 @@ class FlightSession:
         if first.disparity is None or first.sky is None:
             raise ValueError("a flight needs a first frame with disparity and sky")
         networks = self.engine.networks
-        self.flight = Flight(first.rgb, first.disparity, first.sky, first.fov, networks.refiner, networks.sky, self.pilot)
+        self.flight = Flight(first.rgb, first.disparity, first.sky, first.fov, networks.refiner, networks.sky, self.pilot,
+                             detail=first.detail)
         self.frame = self.flight.current()
         self.fresh = True  # the next advance() sends the current frame instead of moving on
 

@@ -44,10 +44,12 @@ class FlightRecord:
 
 
 def fly_and_measure(
-    first_rgb, first_disparity, first_sky, fov, networks, name: str, config: LongRangeConfig, world_check=None
+    first_rgb, first_disparity, first_sky, fov, networks, name: str, config: LongRangeConfig, world_check=None,
+    detail=None,
 ) -> FlightRecord:
-    """Fly and record; ``world_check(pose) -> clearance in metres`` flags frames under the ground."""
-    flight = Flight(first_rgb, first_disparity, first_sky, fov, networks.refiner, networks.sky, AutoPilot())
+    """Fly and record; ``world_check(pose) -> clearance in metres`` flags frames under the ground;
+    ``detail``: a photo's finer pixels (``FirstFrame.detail``)."""
+    flight = Flight(first_rgb, first_disparity, first_sky, fov, networks.refiner, networks.sky, AutoPilot(), detail=detail)
     series: dict[str, list[float]] = {key: [] for key in SERIES}
     sheet = []
     early = {}
@@ -99,5 +101,6 @@ def evaluate_long_range(config: LongRangeConfig, networks, photos: list | None =
         records.append(fly_and_measure(view.rgb, view.disparity, view.sky, world.params.fov_degrees, networks,
                                        f"world{seed}", config, check))
     for first in photos or []:
-        records.append(fly_and_measure(first.rgb, first.disparity, first.sky, first.fov, networks, first.name, config))
+        records.append(fly_and_measure(first.rgb, first.disparity, first.sky, first.fov, networks, first.name, config,
+                                       detail=first.detail))
     return records

@@ -12,7 +12,10 @@ seed (on the CPU) and cannot drift in style.
 Each resampling blurs a little, so frames are splatted from an *anchor* frame rather than
 from the previous one, for as long as the anchor still covers ``ANCHOR_MIN_COVERAGE`` of
 the new view; then the latest frame becomes the anchor. Resampling blur then builds up once
-per anchor instead of once per frame.
+per anchor instead of once per frame. A photo's first frame may come with its finer pixels
+(``detail``: the photo at 2 or 4 times the working size), which renders read where they
+magnify the anchor (render/source_detail.py); each new anchor gets its own, read from the
+previous anchor's (``finer_view``), until the flight has magnified past what the photo had.
 """
 
 from __future__ import annotations
@@ -31,8 +34,10 @@ from infinite_nature.disparity import DISPARITY_MAX, DISPARITY_MIN
 from infinite_nature.geometry.intrinsics import intrinsics_from_fov
 from infinite_nature.geometry.pose import relative_pose
 from infinite_nature.render.fill import keep_rendered, render_for_refiner
+from infinite_nature.render.resample import finer_view
 from infinite_nature.render.inpaint import axis_neighbours, nearest_known_along, within_leeway
 from infinite_nature.render.sky_dome import carry_round_dome, degrees_from, render_panorama, view_to_panorama
+from infinite_nature.render.source_detail import SourceDetail
 from infinite_nature.render.splatting import SplatResult
 
 logger = logging.getLogger(__name__)
@@ -123,6 +128,7 @@ class Flight:
         seed: int = 0,
         dtype: torch.dtype = torch.float32,
         keep_visible: bool = True,
+        detail: torch.Tensor | None = None,  # [1, 3, kH, kW] the photo at k = 2 or 4 times rgb's size
     ) -> None:
         self.device = next(refiner.parameters()).device
         self.dtype = dtype
@@ -137,7 +143,8 @@ class Flight:
         self.disparity = torch.where(sky, DISPARITY_MIN, disparity).to(self.device, torch.float32)
         self.sky = sky.to(self.device)
         self.pose = torch.eye(4, dtype=torch.float64)
-        self.anchor = (self.rgb, self.disparity, self.sky, self.pose, self.intrinsics)
+        first_detail = None if detail is None else SourceDetail.build(detail.to(self.device, torch.float32), self.disparity)
+        self.anchor = (self.rgb, self.disparity, self.sky, self.pose, self.intrinsics, first_detail)
         self.anchors_made = 1
         self.step = 0
         self.nonfinite_events = 0
@@ -193,10 +200,20 @@ class Flight:
 
     @staticmethod
     def _splat_from(view: tuple, pose: torch.Tensor, target_k: torch.Tensor):
-        rgb, disparity, sky, source_pose, source_k = view
+        rgb, disparity, sky, source_pose, source_k, detail = view
         transform = relative_pose(source_pose[None], pose[None]).to(rgb.device, torch.float32)
         features = torch.cat([rgb, sky.float()], dim=1)
-        return render_for_refiner(features, disparity, source_k, transform, target_k)
+        return render_for_refiner(features, disparity, source_k, transform, target_k, detail)
+
+    def _finer_current(self) -> SourceDetail | None:
+        """The current frame's finer pixels, read from the anchor's, if it has any (a photo's first
+        anchor does): so a new anchor keeps the detail the photo still has to give."""
+        rgb, disparity, _, pose, intrinsics, detail = self.anchor
+        if detail is None:
+            return None
+        transform = relative_pose(pose[None], self.pose[None]).to(self.device, torch.float32)
+        fine = finer_view(self.rgb, self.disparity, ~self.sky, self.intrinsics, rgb, disparity, intrinsics, transform, detail)
+        return SourceDetail.build(fine, self.disparity)
 
     def _synthesise(
         self, splatted: SplatResult, pose: torch.Tensor, target_k: torch.Tensor
@@ -237,7 +254,7 @@ class Flight:
         target_k = self.intrinsics if fov is None else intrinsics_from_fov(fov, height, width, device=self.device)
         splatted = self._splat_from(self.anchor, next_pose, target_k)
         if float(splatted.valid.float().mean()) < ANCHOR_MIN_COVERAGE:
-            self.anchor = (self.rgb, self.disparity, self.sky, self.pose, self.intrinsics)
+            self.anchor = (self.rgb, self.disparity, self.sky, self.pose, self.intrinsics, self._finer_current())
             self.anchors_made += 1
             splatted = self._splat_from(self.anchor, next_pose, target_k)
         rgb, disparity, sky = self._synthesise(splatted, next_pose, target_k)

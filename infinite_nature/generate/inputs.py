@@ -16,6 +16,7 @@ from infinite_nature.data.reader import UnreadableImage, read_rgb
 from infinite_nature.errors import InfiniteNatureError
 from infinite_nature.generate.choices import DEFAULT_MAX_PIXELS
 from infinite_nature.image import image_to_tensor
+from infinite_nature.render.source_detail import detail_factor
 
 SIZE_MULTIPLE = 16
 
@@ -28,6 +29,7 @@ class FirstFrame:
     sky: torch.Tensor | None = None
     fov: float = 60.0
     world_seed: int | None = None  # the procedural world it comes from, if any
+    detail: torch.Tensor | None = None  # [1, 3, kH, kW] the photo at k = 2 or 4 times rgb's size, if it has the pixels
 
 
 def expand_inputs(specs: list[str]) -> list[Path]:
@@ -114,7 +116,11 @@ def _decode(source, label: str, stem: str, long_side: int, max_pixels: int, hint
         Image.MAX_IMAGE_PIXELS = previous
     rgb = image_to_tensor(array)
     target_h, target_w = output_size(*rgb.shape[-2:], long_side)
-    return FirstFrame(fit_to_size(rgb, target_h, target_w), stem)
+    factor = detail_factor(*rgb.shape[-2:], target_h, target_w)
+    if factor == 1:
+        return FirstFrame(fit_to_size(rgb, target_h, target_w), stem)
+    detail = fit_to_size(rgb, factor * target_h, factor * target_w)  # the working image is its box average,
+    return FirstFrame(F.avg_pool2d(detail, factor), stem, detail=detail)  # so the two line up exactly
 
 
 def example_frame(seed: int, long_side: int) -> FirstFrame:

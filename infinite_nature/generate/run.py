@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import cv2
@@ -42,6 +42,7 @@ class GenerateOptions:
     overwrite: bool = False
     dtype: torch.dtype = torch.float32
     progress: bool = True
+    photo_detail: bool = True  # read a photo's finer pixels where the flight magnifies it
 
 
 def make_controller(options: GenerateOptions) -> CameraController:
@@ -79,7 +80,7 @@ def prepare_first_frame(first: FirstFrame, options: GenerateOptions, networks: F
     weights = options.depth_weights or (networks.depth_weights if options.depth == "builtin" else None)
     backend = make_depth_backend(options.depth, weights, device, options.depth_kind, sky_weights=networks.depth_weights)
     estimate = backend.estimate(first.rgb.to(device))
-    return FirstFrame(first.rgb, first.name, estimate.disparity.cpu(), estimate.sky.cpu(), first.fov)
+    return replace(first, disparity=estimate.disparity.cpu(), sky=estimate.sky.cpu())
 
 
 def generate_one(first: FirstFrame, output: Path, networks: FlightNetworks, options: GenerateOptions, device: torch.device) -> dict:
@@ -91,7 +92,7 @@ def generate_one(first: FirstFrame, output: Path, networks: FlightNetworks, opti
     first = prepare_first_frame(first, options, networks, device)
     controller = make_controller(options)
     flight = Flight(first.rgb, first.disparity, first.sky, first.fov, networks.refiner, networks.sky, controller,
-                    seed=options.seed, dtype=options.dtype)
+                    seed=options.seed, dtype=options.dtype, detail=first.detail if options.photo_detail else None)
     height, width = first.rgb.shape[-2:]
     log = CameraLog(height, width)
     first_image = tensor_to_image(first.rgb)

@@ -27,6 +27,7 @@ from kornia.morphology import erosion
 from infinite_nature.disparity import DISPARITY_MAX, DISPARITY_MIN
 from infinite_nature.render.inpaint import mirror_into_holes, pull_push, within_leeway
 from infinite_nature.render.resample import resample_colour
+from infinite_nature.render.source_detail import SourceDetail
 from infinite_nature.render.splatting import SplatResult, splat
 
 SMALL_HOLE_SIZE = 13  # a 13x13 closing covers holes up to 12 px across
@@ -81,12 +82,14 @@ def render_for_refiner(
     intrinsics: torch.Tensor,  # [B, 3, 3] source camera
     transform: torch.Tensor,  # [B, 4, 4] source camera -> target camera
     target_intrinsics: torch.Tensor | None = None,  # [B, 3, 3], default the source's
+    detail: SourceDetail | None = None,  # the source colour's finer pixels, if known
 ) -> SplatResult:
     """The view the refiner gets: the source rendered into the target camera with holes up to
-    ``SMALL_HOLE_SIZE - 1`` px interpolated and colour resampled from the source."""
+    ``SMALL_HOLE_SIZE - 1`` px interpolated and colour resampled from the source (and from its
+    finer pixels where the view magnifies it)."""
     target_intrinsics = intrinsics if target_intrinsics is None else target_intrinsics
     filled = fill_small_holes(splat(features, disparity, intrinsics, transform, target_intrinsics=target_intrinsics))
-    return resample_colour(filled, features[:, :3], disparity, intrinsics, target_intrinsics, transform)
+    return resample_colour(filled, features[:, :3], disparity, intrinsics, target_intrinsics, transform, detail)
 
 
 def _blur(x: torch.Tensor) -> torch.Tensor:

@@ -29,7 +29,10 @@ from __future__ import annotations
 from dataclasses import replace
 
 import torch
+import torch.nn.functional as F
 
+from infinite_nature.geometry.intrinsics import resize_intrinsics
+from infinite_nature.render.source_detail import MIN_DETAIL_SHARE, SourceDetail, footprint_axes, sample_detail
 from infinite_nature.render.splatting import NEAR_DEPTH, SplatResult, pixel_mapping
 
 CATMULL_ROM = -0.5
@@ -57,19 +60,26 @@ def _sample_table(
     uv: torch.Tensor,  # [M, 2] pixel coordinates
     expected: torch.Tensor,  # [M]
     tolerance: float,
-    a: float,
+    a: float | None,
 ) -> tuple[torch.Tensor, torch.Tensor]:  # ([M, C], [M])
-    """All 16 taps of every point in one row lookup, the off-surface ones weighted 0."""
+    """All taps of every point (4 x 4 of Keys' cubic with parameter ``a``, or 2 x 2 bilinear for
+    ``a=None``) in one row lookup, the off-surface ones weighted 0."""
     u, v = uv[:, 0], uv[:, 1]
     u0, v0 = u.detach().floor(), v.detach().floor()
-    weight = _cubic_weights(v - v0, a)[:, :, None] * _cubic_weights(u - u0, a)[:, None, :]  # [M, 4, 4]
-    offsets = torch.arange(-1, 3, device=uv.device, dtype=uv.dtype)
-    rows = (v0[:, None] + offsets).clamp(0, height - 1).long() * width  # [M, 4]
-    columns = (u0[:, None] + offsets).clamp(0, width - 1).long()  # [M, 4]
-    index = base[:, None, None] + rows[:, :, None] + columns[:, None, :]  # [M, 4, 4]
-    taps = table.index_select(0, index.reshape(-1)).reshape(uv.shape[0], 16, table.shape[1])  # [M, 16, C + 1]
-    same = (taps[..., -1] - expected[:, None]).abs() <= tolerance * expected[:, None]  # [M, 16]
-    weight = weight.reshape(-1, 16) * same
+    if a is None:
+        weights = lambda t: torch.stack([1 - t, t], dim=-1)  # noqa: E731
+        offsets = torch.arange(0, 2, device=uv.device, dtype=uv.dtype)
+    else:
+        weights = lambda t: _cubic_weights(t, a)  # noqa: E731
+        offsets = torch.arange(-1, 3, device=uv.device, dtype=uv.dtype)
+    taps_per_point = offsets.numel() ** 2
+    weight = weights(v - v0)[:, :, None] * weights(u - u0)[:, None, :]  # [M, n, n]
+    rows = (v0[:, None] + offsets).clamp(0, height - 1).long() * width  # [M, n]
+    columns = (u0[:, None] + offsets).clamp(0, width - 1).long()  # [M, n]
+    index = base[:, None, None] + rows[:, :, None] + columns[:, None, :]  # [M, n, n]
+    taps = table.index_select(0, index.reshape(-1)).reshape(uv.shape[0], taps_per_point, table.shape[1])  # [M, n*n, C + 1]
+    same = (taps[..., -1] - expected[:, None]).abs() <= tolerance * expected[:, None]  # [M, n*n]
+    weight = weight.reshape(-1, taps_per_point) * same
     weight_sum = weight.sum(dim=1)  # [M]
     total = torch.bmm(weight[:, None], taps[..., :-1])[:, 0]  # [M, C]
     return total / weight_sum.clamp_min(1e-6)[:, None], weight_sum
@@ -128,10 +138,15 @@ def resample_colour(
     source_intrinsics: torch.Tensor,  # [B, 3, 3]
     target_intrinsics: torch.Tensor,  # [B, 3, 3]
     transform: torch.Tensor,  # [B, 4, 4] source camera -> target camera
+    detail: SourceDetail | None = None,  # finer pixels of ``source`` (batch 1 only)
 ) -> SplatResult:
     """The splat with its first ``source.shape[1]`` feature channels read backwards from ``source``
-    (Catmull-Rom, same surface only) at the valid pixels where the source shows their surface."""
+    (Catmull-Rom, same surface only) at the valid pixels where the source shows their surface;
+    where ``detail`` is given and a pixel covers less than a source pixel, partly or wholly
+    from its finer levels (render/source_detail.py)."""
     batch, channels, height, width = source.shape
+    if detail is not None and batch != 1:
+        raise ValueError(f"source detail is for one image at a time, got a batch of {batch}")
     target_height, target_width = splatted.features.shape[-2:]
     table = _table(source, source_disparity)  # [B*H*W, channels + 1]
     # target pixel [u, v, 1] at depth z -> z * mapping @ [u, v, 1] + offset in the source camera
@@ -143,6 +158,8 @@ def resample_colour(
     image = index // (target_height * target_width)
     column, row = index % target_width, (index // target_width) % target_height
     homogeneous = torch.stack([column, row, torch.ones_like(index)], dim=1).to(colour.dtype)  # [M, 3] pixel [u, v, 1]
+    source_uv = torch.full((colour.shape[0], 2), float("nan"), dtype=colour.dtype, device=colour.device)
+    source_disparity_seen = torch.zeros_like(disparity)  # the disparity each resampled pixel was read at
     candidates = [disparity[index]]  # [M] each: per pixel still to resample, in the order they are tried
     for attempt in range(3):  # the pixel's own disparity, then its window's nearest, then its farthest
         if index.numel() == 0:
@@ -159,9 +176,67 @@ def resample_colour(
         inside &= (uv[:, 1] >= -0.5) & (uv[:, 1] <= height - 0.5)
         use = inside & (weight >= MIN_SAME_SURFACE_WEIGHT)
         colour = colour.index_put((index[use],), sampled[use].clamp(0, 1))
+        source_uv[index[use]] = uv[use]
+        source_disparity_seen[index[use]] = 1.0 / z[use].clamp_min(NEAR_DEPTH)
         left = ~use
         index, image, homogeneous = index[left], image[left], homogeneous[left]
         candidates = [c[left] for c in candidates]
+    if detail is not None:
+        colour = _with_detail(colour, source_uv, source_disparity_seen, detail, target_height, target_width)
     colour = colour.reshape(batch, target_height, target_width, channels).permute(0, 3, 1, 2)
     features = torch.cat([colour, splatted.features[:, channels:]], dim=1)
     return replace(splatted, features=features)
+
+
+def _with_detail(
+    colour: torch.Tensor,  # [H'*W', C] resampled colour
+    source_uv: torch.Tensor,  # [H'*W', 2] where each resampled pixel read the source (NaN: not resampled)
+    expected: torch.Tensor,  # [H'*W'] the disparity it read there
+    detail: SourceDetail,
+    height: int,
+    width: int,
+) -> torch.Tensor:  # [H'*W', C]
+    """``colour`` moved towards the source's finer levels where a pixel's footprint is smaller
+    than a source pixel."""
+    axis_x, axis_y = (a.reshape(-1, 2) for a in footprint_axes(source_uv.reshape(height, width, 2)))
+    known = ~(source_uv.isnan().any(1) | axis_x.isnan().any(1) | axis_y.isnan().any(1))
+    # the finer levels' share, min(1, levels - log2(k * minor)), reaches MIN_DETAIL_SHARE below this
+    limit = 2 ** -MIN_DETAIL_SHARE
+    magnified = known & (torch.minimum(axis_x.norm(dim=1), axis_y.norm(dim=1)) < limit)
+    index = magnified.nonzero()[:, 0]
+    if index.numel() == 0:
+        return colour
+
+    def sample(table, table_height, table_width, uv, disparity):
+        return _sample_table(table, table_height, table_width, torch.zeros_like(disparity, dtype=torch.long), uv,
+                             disparity, SAME_SURFACE_TOLERANCE, None)
+
+    fine, share = sample_detail(detail, source_uv[index], axis_x[index], axis_y[index], expected[index], sample)
+    mixed = colour[index] + (fine.clamp(0, 1) - colour[index]) * share[:, None]
+    return colour.index_put((index,), mixed)
+
+
+def finer_view(
+    rgb: torch.Tensor,  # [1, 3, H, W] a view rendered from ``source``
+    disparity: torch.Tensor,  # [1, 1, H, W]
+    read: torch.Tensor,  # [1, 1, H, W] bool: the pixels to read from the source (not sky)
+    intrinsics: torch.Tensor,  # [1, 3, 3] the view's camera
+    source: torch.Tensor,  # [1, 3, H, W]
+    source_disparity: torch.Tensor,  # [1, 1, H, W]
+    source_intrinsics: torch.Tensor,  # [1, 3, 3]
+    transform: torch.Tensor,  # [1, 4, 4] source camera -> the view's camera
+    detail: SourceDetail,  # the source's finer pixels
+) -> torch.Tensor:  # [1, 3, kH, kW]
+    """The view at ``detail.factor`` times its size, so a new anchor keeps the finer pixels its
+    source had: each finer pixel is read from the source's finer levels where the view shows
+    the source's surface there, and is the view's own colour upsampled elsewhere; every
+    k x k block is then shifted to average exactly to the view's pixel (the two levels agree)."""
+    factor = detail.factor
+    size = (factor * rgb.shape[-2], factor * rgb.shape[-1])
+    keep = F.interpolate(read.float(), size=size, mode="nearest") > 0.5
+    upsampled = SplatResult(F.interpolate(rgb, size=size, mode="bilinear", align_corners=False),
+                            F.interpolate(disparity, size=size, mode="bilinear", align_corners=False),
+                            keep.float(), keep.float(), keep, "upsampled")
+    fine = resample_colour(upsampled, source, source_disparity, source_intrinsics,
+                           resize_intrinsics(intrinsics, factor, factor), transform, detail).features
+    return (fine + F.interpolate(rgb - F.avg_pool2d(fine, factor), scale_factor=factor, mode="nearest")).clamp(0, 1)

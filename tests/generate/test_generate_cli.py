@@ -206,3 +206,25 @@ def test_a_long_flight_stays_finite_with_flat_memory(tiny_weights, tmp_path):
     assert report["nonfinite_events"] == 0
     assert report["rss_growth_mb"] < 100
     assert report["flights_under_ground"] == 0
+
+
+def test_a_photo_flight_reads_the_photos_finer_pixels_unless_told_not_to(tmp_path, tiny_weights):
+    """At --size 48 a 96x64 photo has 2x the pixels a frame shows: the first frame is their box
+    average either way, and once the flight magnifies the photo, the frames read them (how
+    much sharper that makes frames is tests/render/test_source_detail.py's and
+    tests/generate/test_flight.py's business)."""
+    texture = np.random.default_rng(1).integers(0, 256, (64, 96, 1), dtype=np.uint8)
+    photo = tmp_path / "texture.png"
+    Image.fromarray(np.repeat(texture, 3, axis=2)).save(photo)
+    frames = {}
+    for name, extra in (("detail", []), ("plain", ["--no-photo-detail"])):
+        args = ["generate", "--weights", str(tiny_weights), "--quiet", "--size", "48", str(photo), "--frames", "6",
+                "--path", "straight", "--speed", "0.1", "-o", str(tmp_path / name), *extra]
+        assert main(args) == 0
+        frames[name] = [np.asarray(Image.open(tmp_path / name / f"{i:05d}.png"), dtype=np.float32) for i in (0, 5)]
+    assert frames["detail"][0].shape == (32, 48, 3)
+    photo_average = np.asarray(Image.open(photo), dtype=np.float32).reshape(32, 2, 48, 2, 3).mean(axis=(1, 3))
+    assert np.abs(frames["detail"][0] - photo_average).max() <= 1.0  # rounding to 8 bits only
+    assert np.array_equal(frames["detail"][0], frames["plain"][0])
+    changed = np.abs(frames["detail"][1] - frames["plain"][1]).max(axis=2) > 8
+    assert changed.mean() > 0.01  # 3% measured with the tiny test weights' depth
