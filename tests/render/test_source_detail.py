@@ -44,6 +44,9 @@ def _forward(distance: float) -> torch.Tensor:
     ((200, 256), (192, 256), 1),  # no finer pixels
     ((600, 1024), (144, 256), 4),
     ((300, 400), (192, 256), 1),  # 1.56x: not enough for 2
+    ((2000, 2000), (256, 256), 4),  # 1.05 MP
+    ((3000, 4000), (384, 512), 2),  # 4x would be 3.1 MP
+    ((3000, 4000), (768, 1024), 1),  # 2x would be 3.1 MP
 ])
 def test_detail_factor(source, working, factor):
     assert detail_factor(*source, *working) == factor
