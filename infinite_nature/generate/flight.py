@@ -35,7 +35,7 @@ from infinite_nature.geometry.intrinsics import intrinsics_from_fov
 from infinite_nature.geometry.pose import relative_pose
 from infinite_nature.render.fill import keep_rendered, render_for_refiner
 from infinite_nature.render.resample import finer_view
-from infinite_nature.render.inpaint import axis_neighbours, nearest_known_along, unknown_box, within_leeway
+from infinite_nature.render.inpaint import axis_neighbours, nearest_known_along, within_leeway
 from infinite_nature.render.sky_dome import carry_round_dome, degrees_from, render_panorama, view_to_panorama
 from infinite_nature.render.source_detail import SourceDetail
 from infinite_nature.render.splatting import SplatResult
@@ -46,8 +46,6 @@ SKY_DISPARITY = 0.02  # refined pixels this far away count as sky where the spla
 ANCHOR_MIN_COVERAGE = 0.8  # splat from the anchor frame while it still covers this share of the view
 DOME_COLOUR_LEEWAY = 0.05  # how far the generated sky may stray from the observed sky carried round the dome
 DOME_BLEND_DEGREES = 60.0  # ... a leeway reached this far from the observed sky; nearer, proportionally less
-REFINE_CONTEXT = 32  # pixels of rendered context round the holes the refiner sees
-REFINE_MULTIPLE = 16  # ... in a box with sides of multiples of this (the refiner's stride)
 DOME_FADE_DEGREES = 10.0  # the photo's sky at its edge fades into its elevation's mean colour over about this
 
 
@@ -217,26 +215,6 @@ class Flight:
         fine = finer_view(self.rgb, self.disparity, ~self.sky, self.intrinsics, rgb, disparity, intrinsics, transform, detail)
         return SourceDetail.build(fine, self.disparity)
 
-    def _refine(
-        self, splatted: SplatResult
-    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:  # rgb [1, 3, H, W], disparity [1, 1, H, W], refined [1, 1, H, W] bool
-        """The refiner's colour and disparity, and where it ran. With ``keep_visible`` only the
-        holes' values are used, so it runs on the box round them with ``REFINE_CONTEXT`` pixels
-        of context (the strip a turn opens: a quarter of the frame on average while steering);
-        elsewhere the values are the render's."""
-        colour, disparity, valid = splatted.features[:, :3], splatted.disparity, splatted.valid
-        height, width = valid.shape[-2:]
-        box = unknown_box(valid, REFINE_CONTEXT, REFINE_MULTIPLE) if self.keep_visible else None
-        top, bottom, left, right = box or (0, height, 0, width)
-        window = (slice(None), slice(None), slice(top, bottom), slice(left, right))
-        with self._autocast():
-            refined = self.refiner(colour[window], disparity[window], valid[window].float(), self.style, self.latent)
-        rgb, disparity = colour.clone(), disparity.clone()
-        rgb[window], disparity[window] = refined.rgb.float(), refined.disparity.float()
-        area = torch.zeros_like(valid)
-        area[window] = True
-        return rgb, disparity, area
-
     def _synthesise(
         self, splatted: SplatResult, pose: torch.Tensor, target_k: torch.Tensor
     ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:  # rgb [1, 3, H, W], disparity [1, 1, H, W], sky bool
@@ -248,8 +226,10 @@ class Flight:
         splat_sky = splatted.features[:, 3:4] > 0.5
         if self.keep_visible and bool(valid.all()):
             return splatted.features[:, :3], splatted.disparity.clamp(DISPARITY_MIN, DISPARITY_MAX), splat_sky
-        rgb, disparity, refined_area = self._refine(splatted)
-        visible = valid & ~splat_sky & (splatted.disparity > DISPARITY_MIN) & refined_area
+        with self._autocast():
+            refined = self.refiner(splatted.features[:, :3], splatted.disparity, valid.float(), self.style, self.latent)
+        rgb, disparity = refined.rgb.float(), refined.disparity.float()
+        visible = valid & ~splat_sky & (splatted.disparity > DISPARITY_MIN)
         if bool(visible.any()):  # log-space least squares scale against what was rendered
             log_ratio = torch.log(splatted.disparity[visible]) - torch.log(disparity[visible].clamp_min(1e-6))
             disparity = (disparity * torch.exp(log_ratio.mean())).clamp(DISPARITY_MIN, DISPARITY_MAX)

@@ -47,30 +47,6 @@ def _pixel_coordinates(known: torch.Tensor) -> torch.Tensor:  # [B, 2, H, W] flo
     return torch.cat([rows.expand(batch, 1, height, width), columns.expand(batch, 1, height, width)], dim=1)
 
 
-def unknown_box(
-    known: torch.Tensor,  # [B, 1, H, W] bool
-    margin: int = 0,
-    multiple: int = 1,
-) -> tuple[int, int, int, int] | None:  # (top, bottom, left, right), bottom and right exclusive
-    """The box round every unknown pixel of the batch, grown by ``margin`` on each side and then
-    (where the image allows) to sides that are multiples of ``multiple``, within the image;
-    None when every pixel is known."""
-    height, width = known.shape[-2:]
-    unknown = ~known
-    rows = unknown.any(dim=-1).flatten().view(-1, height).any(dim=0).nonzero().flatten()
-    if rows.numel() == 0:
-        return None
-    columns = unknown.any(dim=-2).flatten().view(-1, width).any(dim=0).nonzero().flatten()
-
-    def span(first: int, last: int, size: int) -> tuple[int, int]:
-        start, stop = max(first - margin, 0), min(last + 1 + margin, size)
-        length = min(-(-(stop - start) // multiple) * multiple, size)
-        stop = min(start + length, size)
-        return stop - length, stop
-
-    return (*span(int(rows[0]), int(rows[-1]), height), *span(int(columns[0]), int(columns[-1]), width))
-
-
 def nearest_known(known: torch.Tensor) -> torch.Tensor:  # [B, 1, H, W] bool -> [B, 2, H, W] float
     """(row, column) of a nearest known pixel for every pixel, by jump flooding (log2 of the
     image size passes of 8 shifted comparisons; exact for almost every pixel, within a pixel
@@ -80,10 +56,14 @@ def nearest_known(known: torch.Tensor) -> torch.Tensor:  # [B, 1, H, W] bool -> 
     pixel of theirs lies in it: the ring's pixels are known and nearer than any beyond it), so
     the strip a turn opens at the frame's side costs a fraction of the frame."""
     nearest = _pixel_coordinates(known)  # a known pixel is its own nearest
-    found = unknown_box(known, margin=1)
-    if found is None:
+    height, width = known.shape[-2:]
+    unknown = ~known
+    rows = unknown.any(dim=-1).flatten().view(-1, height).any(dim=0).nonzero().flatten()
+    if rows.numel() == 0:
         return nearest
-    top, bottom, left, right = found
+    columns = unknown.any(dim=-2).flatten().view(-1, width).any(dim=0).nonzero().flatten()
+    top, bottom = max(int(rows[0]) - 1, 0), min(int(rows[-1]) + 2, height)
+    left, right = max(int(columns[0]) - 1, 0), min(int(columns[-1]) + 2, width)
     box = _jump_flood(known[..., top:bottom, left:right])
     corner = torch.tensor([top, left], dtype=box.dtype, device=box.device).view(1, 2, 1, 1)
     nearest[..., top:bottom, left:right] = torch.where(box >= _FAR, box, box + corner)

@@ -224,7 +224,7 @@ class _CountingRefiner(torch.nn.Module):
 
     def __init__(self, refiner: torch.nn.Module) -> None:
         super().__init__()
-        self.refiner, self.calls, self.sizes = refiner, 0, []
+        self.refiner, self.calls = refiner, 0
 
     def sample_latent(self, *args):
         return self.refiner.sample_latent(*args)
@@ -234,7 +234,6 @@ class _CountingRefiner(torch.nn.Module):
 
     def forward(self, *args):
         self.calls += 1
-        self.sizes.append(tuple(args[0].shape[-2:]))
         return self.refiner(*args)
 
 
@@ -253,26 +252,6 @@ def test_a_splat_without_holes_is_the_frame_and_the_refiner_is_not_run(tiny_weig
         if not holes:
             assert torch.equal(frame.rgb, splatted.features[:, :3])
             assert torch.equal(frame.sky, splatted.features[:, 3:4] > 0.5)
-
-
-def test_the_refiner_sees_the_box_round_the_holes_and_some_context(tiny_weights):
-    """Only the holes' refined values are used, so the refiner runs on the box round them with
-    32 px of context, sides rounded up to multiples of 16 within the frame; repainting the
-    whole frame (``keep_visible=False``) needs the whole frame."""
-    networks = load_flight_networks(str(tiny_weights), torch.device("cpu"))
-    view, fov = _first(128)
-    valid = torch.ones(128, 128, dtype=torch.bool)
-    valid[100:110, 5:20] = False
-    splatted = _splat_result(valid)
-    for keep_visible, size in ((True, (64, 64)), (False, (128, 128))):
-        refiner = _CountingRefiner(networks.refiner)
-        flight = Flight(view.rgb, view.disparity, view.sky, fov, refiner, networks.sky, StraightPath(1e-4),
-                        keep_visible=keep_visible)
-        rgb, disparity, refined = flight._refine(splatted)
-        assert refiner.sizes == [size]
-        assert refined[0, 0, 64:, :64].all() and int(refined.sum()) == size[0] * size[1]
-        assert torch.equal(rgb[..., :64, :], splatted.features[:, :3, :64, :]) == keep_visible
-        assert torch.equal(disparity[..., :, 64:], splatted.disparity[..., :, 64:]) == keep_visible
 
 
 def test_a_photo_with_finer_pixels_stays_sharper_when_flown_into(tiny_weights):

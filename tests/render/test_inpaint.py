@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import torch
 
-from infinite_nature.render.inpaint import axis_neighbours, mirror_into_holes, nearest_known, pull_push, unknown_box
+from infinite_nature.render.inpaint import axis_neighbours, mirror_into_holes, nearest_known, pull_push
 
 
 def test_pull_push_keeps_known_pixels_and_fills_a_hole_from_its_sides(dtype):
@@ -133,16 +133,3 @@ def test_searching_only_round_the_unknown_pixels_finds_the_same_distances():
     torch.testing.assert_close(((boxed - here) ** 2).sum(dim=1), ((whole - here) ** 2).sum(dim=1))
     assert torch.equal(boxed[0, :, 20:, :], here[:, 20:, :])  # known pixels far from the hole: themselves
     assert torch.equal(nearest_known(torch.ones(1, 1, 5, 5, dtype=torch.bool))[0], here[:, :5, :5])
-
-
-def test_unknown_box_grows_by_the_margin_and_to_multiples_within_the_image():
-    known = torch.ones(2, 1, 100, 80, dtype=torch.bool)
-    assert unknown_box(known) is None
-    known[1, 0, 40:45, 70:72] = False  # any image of the batch counts
-    assert unknown_box(known) == (40, 45, 70, 72)
-    assert unknown_box(known, margin=3) == (37, 48, 67, 75)  # right: 72 + 3 = 75 <= 80
-    # 11 rows -> 16 from the top of the margin; 8 columns (67..75 clipped at 80) -> 16, moved left to fit
-    assert unknown_box(known, margin=3, multiple=16) == (37, 53, 64, 80)
-    # rows 0..94 -> 96; columns 20..79 (60) -> 64, ending at the image's edge
-    assert unknown_box(known, margin=50, multiple=16) == (0, 96, 16, 80)
-    assert unknown_box(known, margin=50, multiple=128) == (0, 100, 0, 80)  # never more than the image
