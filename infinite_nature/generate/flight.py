@@ -34,8 +34,8 @@ from infinite_nature.disparity import DISPARITY_MAX, DISPARITY_MIN
 from infinite_nature.geometry.intrinsics import intrinsics_from_fov
 from infinite_nature.geometry.pose import relative_pose
 from infinite_nature.render.fill import keep_rendered, render_for_refiner
-from infinite_nature.render.resample import finer_view
 from infinite_nature.render.inpaint import axis_neighbours, nearest_known_along, within_leeway
+from infinite_nature.render.resample import finer_view
 from infinite_nature.render.sky_dome import carry_round_dome, degrees_from, render_panorama, view_to_panorama
 from infinite_nature.render.source_detail import SourceDetail
 from infinite_nature.render.splatting import SplatResult

@@ -211,7 +211,8 @@ def _with_detail(
         return _sample_table(table, table_height, table_width, torch.zeros_like(disparity, dtype=torch.long), uv,
                              disparity, SAME_SURFACE_TOLERANCE, None)
 
-    fine, share = sample_detail(detail, source_uv[index], axis_x[index], axis_y[index], expected[index], sample)
+    fine, share = sample_detail(detail, source_uv[index], axis_x[index], axis_y[index], expected[index], sample,
+                                MIN_SAME_SURFACE_WEIGHT)
     mixed = colour[index] + (fine.clamp(0, 1) - colour[index]) * share[:, None]
     return colour.index_put((index,), mixed)
 

@@ -7,9 +7,11 @@ image alone, that is smooth colour stretched into streaks; the photo itself has 
 those pixels need up to its own resolution. ``SourceDetail`` keeps the photo at a power of
 two (2 or 4) times the working size as a small mip chain, and ``resample_colour``
 (render/resample.py) reads it wherever the target pixel's footprint in the source is smaller
-than a working-size pixel, with the same same-surface Catmull-Rom kernel as the working
-image. The level of detail follows the footprint's shorter axis and samples spread along its
-longer one (anisotropic filtering), so foreshortened ground seen closer gains rows of detail
+than a working-size pixel, from the taps on the pixel's own surface as for the working image
+but bilinear (a quarter of Catmull-Rom's taps: the finer levels are read for most pixels of
+a forward flight, and at 2x or more their pixels are smaller than the frame's anyway). The
+level of detail follows the footprint's shorter axis and samples spread along its longer
+one (anisotropic filtering), so foreshortened ground seen closer gains rows of detail
 without shimmering across them.
 
 Pixel centres are at integers at every level: working pixel ``u`` covers the finer level's
@@ -18,6 +20,7 @@ pixels ``k u ... k u + k - 1`` and sits at ``k u + (k - 1) / 2`` there.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import torch
@@ -110,7 +113,9 @@ def sample_detail(
     axis_x: torch.Tensor,  # [M, 2] footprint axes in working-size source pixels (finite)
     axis_y: torch.Tensor,  # [M, 2]
     expected: torch.Tensor,  # [M] the disparity each pixel expects
-    sample,  # (table, height, width, uv, expected) -> ([M, C], [M]): the kernel resample_colour uses
+    # (table, height, width, uv [M, 2], expected [M]) -> (colour [M, C], kernel weight on the surface [M])
+    sample: Callable[..., tuple[torch.Tensor, torch.Tensor]],
+    min_weight: float,  # a sample with less of its kernel on the surface is not used
 ) -> tuple[torch.Tensor, torch.Tensor]:  # ([M, C] colour, [M] share of it taken from the finer levels)
     """Colour read from the finer levels where a target pixel covers less than a working pixel.
 
@@ -138,13 +143,14 @@ def sample_detail(
         total = torch.zeros(picked.numel(), colour.shape[1], dtype=uv.dtype, device=uv.device)
         found = torch.zeros(picked.numel(), dtype=uv.dtype, device=uv.device)
         for i in range(MAX_ANISOTROPY):
-            active = n > i
-            offset = ((i + 0.5) / n - 0.5)[:, None] * major_axis[picked]  # spread along the longer axis
-            position = (uv[picked] + offset) * scale + (scale - 1) / 2
-            values, kernel = sample(detail.tables[level], height, width, position, expected[picked])
-            good = active & (kernel >= 0.5)
-            total += values * good[:, None]
-            found += good.to(uv.dtype)
+            active = (n > i).nonzero()[:, 0]  # of ``picked``
+            points = picked[active]
+            offset = ((i + 0.5) / n[active] - 0.5)[:, None] * major_axis[points]  # spread along the longer axis
+            position = (uv[points] + offset) * scale + (scale - 1) / 2
+            values, kernel = sample(detail.tables[level], height, width, position, expected[points])
+            good = (kernel >= min_weight).to(uv.dtype)
+            total.index_add_(0, active, values * good[:, None])
+            found.index_add_(0, active, good)
         ok = found > 0
         colour[picked[ok]] += weight[picked[ok], None] * total[ok] / found[ok, None]
         share[picked[ok]] += weight[picked[ok]]
