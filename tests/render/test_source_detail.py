@@ -9,7 +9,7 @@ import torch.nn.functional as F
 from infinite_nature.evaluate.metrics import sharpness
 from infinite_nature.render.fill import render_for_refiner
 from infinite_nature.render.resample import finer_view
-from infinite_nature.render.source_detail import SourceDetail, detail_factor, footprint_axes
+from infinite_nature.render.source_detail import SourceDetail, detail_factor, footprint_axes, sample_detail
 from tests.render.scenes import default_intrinsics, sideways
 
 HEIGHT, WIDTH, FACTOR = 40, 48, 2
@@ -151,3 +151,25 @@ def test_a_new_anchor_keeps_the_finer_pixels_and_agrees_with_its_view():
     upsampled = F.interpolate(view.features, scale_factor=FACTOR, mode="bilinear", align_corners=False)
     inner = (slice(None), slice(None), slice(8, -8), slice(8, -8))
     assert (finer - truth)[inner].abs().mean() < 0.6 * (upsampled - truth)[inner].abs().mean()
+
+
+def test_finer_levels_read_only_the_expected_surface():
+    """A point of a near surface whose finer taps straddle its edge with a far one takes none of
+    the far one's colour."""
+    from infinite_nature.render.resample import MIN_SAME_SURFACE_WEIGHT, SAME_SURFACE_TOLERANCE, _sample_table
+
+    def sample(table, height, width, uv, expected):  # the kernel resample_colour reads finer levels with
+        return _sample_table(table, height, width, torch.zeros_like(expected, dtype=torch.long), uv, expected,
+                             SAME_SURFACE_TOLERANCE, None)
+
+    disparity = torch.full((1, 1, 8, 8), 0.2, dtype=torch.float64)
+    disparity[..., :4] = 1.0  # near on the left
+    fine = torch.zeros(1, 3, 16, 16, dtype=torch.float64)
+    fine[..., :8] = 1.0  # white near surface, black far one
+    detail = SourceDetail.build(fine, disparity)
+    uv = torch.tensor([[3.45, 4.0]], dtype=torch.float64)  # finest level: u = 7.4, 0.6 on column 7 (near), 0.4 on 8 (far)
+    axis_x, axis_y = torch.tensor([[0.3, 0.0]], dtype=torch.float64), torch.tensor([[0.0, 0.3]], dtype=torch.float64)
+    colour, share = sample_detail(detail, uv, axis_x, axis_y, torch.tensor([1.0], dtype=torch.float64), sample,
+                                  MIN_SAME_SURFACE_WEIGHT)
+    assert share.item() == pytest.approx(1.0)
+    torch.testing.assert_close(colour, torch.ones(1, 3, dtype=torch.float64))
