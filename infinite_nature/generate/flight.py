@@ -23,6 +23,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import torch
 import torch.nn.functional as F
@@ -98,6 +99,20 @@ def sky_in_holes(refined_sky: torch.Tensor, sky: torch.Tensor, valid: torch.Tens
     return torch.where(valid, sky, above_sky | all_sky | (refined_sky & ~all_ground))
 
 
+class Anchor(NamedTuple):
+    """The frame that views are splatted from until it no longer covers them."""
+
+    rgb: torch.Tensor  # [1, 3, H, W]
+    disparity: torch.Tensor  # [1, 1, H, W]
+    sky: torch.Tensor  # [1, 1, H, W] bool
+    pose: torch.Tensor  # [4, 4] camera-to-world
+    intrinsics: torch.Tensor  # [1, 3, 3]
+    detail: SourceDetail | None  # its finer pixels, if it has them
+
+    def transform_to(self, pose: torch.Tensor) -> torch.Tensor:  # [1, 4, 4] float32: this camera -> ``pose``'s
+        return relative_pose(self.pose[None], pose[None]).to(self.rgb.device, torch.float32)
+
+
 @dataclass
 class Frame:
     index: int
@@ -144,7 +159,7 @@ class Flight:
         self.sky = sky.to(self.device)
         self.pose = torch.eye(4, dtype=torch.float64)
         first_detail = None if detail is None else SourceDetail.build(detail.to(self.device, torch.float32), self.disparity)
-        self.anchor = (self.rgb, self.disparity, self.sky, self.pose, self.intrinsics, first_detail)
+        self.anchor = Anchor(self.rgb, self.disparity, self.sky, self.pose, self.intrinsics, first_detail)
         self.anchors_made = 1
         self.step = 0
         self.nonfinite_events = 0
@@ -199,20 +214,19 @@ class Flight:
             yield self.advance()
 
     @staticmethod
-    def _splat_from(view: tuple, pose: torch.Tensor, target_k: torch.Tensor):
-        rgb, disparity, sky, source_pose, source_k, detail = view
-        transform = relative_pose(source_pose[None], pose[None]).to(rgb.device, torch.float32)
-        features = torch.cat([rgb, sky.float()], dim=1)
-        return render_for_refiner(features, disparity, source_k, transform, target_k, detail)
+    def _splat_from(anchor: Anchor, pose: torch.Tensor, target_k: torch.Tensor) -> SplatResult:
+        features = torch.cat([anchor.rgb, anchor.sky.float()], dim=1)
+        return render_for_refiner(features, anchor.disparity, anchor.intrinsics, anchor.transform_to(pose), target_k,
+                                  anchor.detail)
 
     def _finer_current(self) -> SourceDetail | None:
         """The current frame's finer pixels, read from the anchor's, if it has any (a photo's first
         anchor does): so a new anchor keeps the detail the photo still has to give."""
-        rgb, disparity, _, pose, intrinsics, detail = self.anchor
-        if detail is None:
+        anchor = self.anchor
+        if anchor.detail is None:
             return None
-        transform = relative_pose(pose[None], self.pose[None]).to(self.device, torch.float32)
-        fine = finer_view(self.rgb, self.disparity, ~self.sky, self.intrinsics, rgb, disparity, intrinsics, transform, detail)
+        fine = finer_view(self.rgb, self.disparity, ~self.sky, self.intrinsics, anchor.rgb, anchor.disparity,
+                          anchor.intrinsics, anchor.transform_to(self.pose), anchor.detail)
         return SourceDetail.build(fine, self.disparity)
 
     def _synthesise(
@@ -254,7 +268,7 @@ class Flight:
         target_k = self.intrinsics if fov is None else intrinsics_from_fov(fov, height, width, device=self.device)
         splatted = self._splat_from(self.anchor, next_pose, target_k)
         if float(splatted.valid.float().mean()) < ANCHOR_MIN_COVERAGE:
-            self.anchor = (self.rgb, self.disparity, self.sky, self.pose, self.intrinsics, self._finer_current())
+            self.anchor = Anchor(self.rgb, self.disparity, self.sky, self.pose, self.intrinsics, self._finer_current())
             self.anchors_made += 1
             splatted = self._splat_from(self.anchor, next_pose, target_k)
         rgb, disparity, sky = self._synthesise(splatted, next_pose, target_k)

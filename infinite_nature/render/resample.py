@@ -32,7 +32,13 @@ import torch
 import torch.nn.functional as F
 
 from infinite_nature.geometry.intrinsics import resize_intrinsics
-from infinite_nature.render.source_detail import MIN_DETAIL_SHARE, SourceDetail, footprint_axes, sample_detail
+from infinite_nature.render.source_detail import (
+    MIN_DETAIL_SHARE,
+    SourceDetail,
+    footprint_axes,
+    pixel_rows,
+    sample_detail,
+)
 from infinite_nature.render.splatting import NEAR_DEPTH, SplatResult, pixel_mapping
 
 CATMULL_ROM = -0.5
@@ -85,11 +91,6 @@ def _sample_table(
     return total / weight_sum.clamp_min(1e-6)[:, None], weight_sum
 
 
-def _table(image: torch.Tensor, disparity: torch.Tensor) -> torch.Tensor:  # [B, C, H, W], [B, 1, H, W] -> [B*H*W, C + 1]
-    """Pixels as rows (colour and disparity side by side), so each tap is one row lookup."""
-    return torch.cat([image, disparity], dim=1).permute(0, 2, 3, 1).reshape(-1, image.shape[1] + 1).contiguous()
-
-
 def same_surface_sample(
     image: torch.Tensor,  # [B, C, H, W]
     disparity: torch.Tensor,  # [B, 1, H, W] the image's disparity
@@ -105,7 +106,7 @@ def same_surface_sample(
     batch, channels, height, width = image.shape
     points = uv.shape[1]
     base = (torch.arange(batch, device=uv.device) * height * width).repeat_interleave(points)
-    sampled, weight = _sample_table(_table(image, disparity), height, width, base, uv.reshape(-1, 2),
+    sampled, weight = _sample_table(pixel_rows(image, disparity), height, width, base, uv.reshape(-1, 2),
                                     expected.reshape(-1), tolerance, a)
     return sampled.reshape(batch, points, channels).transpose(1, 2), weight.reshape(batch, points)
 
@@ -148,7 +149,7 @@ def resample_colour(
     if detail is not None and batch != 1:
         raise ValueError(f"source detail is for one image at a time, got a batch of {batch}")
     target_height, target_width = splatted.features.shape[-2:]
-    table = _table(source, source_disparity)  # [B*H*W, channels + 1]
+    table = pixel_rows(source, source_disparity)  # [B*H*W, channels + 1]
     # target pixel [u, v, 1] at depth z -> z * mapping @ [u, v, 1] + offset in the source camera
     mapping, offset = pixel_mapping(target_intrinsics, torch.linalg.inv(transform), source_intrinsics)
     colour = splatted.features[:, :channels].permute(0, 2, 3, 1).reshape(-1, channels).contiguous()  # [B*H'*W', channels]
@@ -158,8 +159,9 @@ def resample_colour(
     image = index // (target_height * target_width)
     column, row = index % target_width, (index // target_width) % target_height
     homogeneous = torch.stack([column, row, torch.ones_like(index)], dim=1).to(colour.dtype)  # [M, 3] pixel [u, v, 1]
-    source_uv = torch.full((colour.shape[0], 2), float("nan"), dtype=colour.dtype, device=colour.device)
-    source_disparity_seen = torch.zeros_like(disparity)  # the disparity each resampled pixel was read at
+    if detail is not None:  # where each resampled pixel read the source, and at what disparity
+        source_uv = torch.full((colour.shape[0], 2), float("nan"), dtype=colour.dtype, device=colour.device)
+        source_disparity_seen = torch.zeros_like(disparity)
     candidates = [disparity[index]]  # [M] each: per pixel still to resample, in the order they are tried
     for attempt in range(3):  # the pixel's own disparity, then its window's nearest, then its farthest
         if index.numel() == 0:
@@ -176,8 +178,9 @@ def resample_colour(
         inside &= (uv[:, 1] >= -0.5) & (uv[:, 1] <= height - 0.5)
         use = inside & (weight >= MIN_SAME_SURFACE_WEIGHT)
         colour = colour.index_put((index[use],), sampled[use].clamp(0, 1))
-        source_uv[index[use]] = uv[use]
-        source_disparity_seen[index[use]] = 1.0 / z[use].clamp_min(NEAR_DEPTH)
+        if detail is not None:
+            source_uv[index[use]] = uv[use]
+            source_disparity_seen[index[use]] = 1.0 / z[use].clamp_min(NEAR_DEPTH)
         left = ~use
         index, image, homogeneous = index[left], image[left], homogeneous[left]
         candidates = [c[left] for c in candidates]

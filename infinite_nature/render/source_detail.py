@@ -48,7 +48,9 @@ def detail_factor(source_height: int, source_width: int, height: int, width: int
     return factor
 
 
-def _table(image: torch.Tensor, disparity: torch.Tensor) -> torch.Tensor:  # [1, C, H, W], [1, 1, H, W] -> [H*W, C + 1]
+def pixel_rows(image: torch.Tensor, disparity: torch.Tensor) -> torch.Tensor:  # [B, C, H, W], [B, 1, H, W] -> [B*H*W, C + 1]
+    """Pixels as rows (colour and disparity side by side), so each tap of the resampler's
+    kernels is one row lookup."""
     return torch.cat([image, disparity], dim=1).permute(0, 2, 3, 1).reshape(-1, image.shape[1] + 1).contiguous()
 
 
@@ -56,7 +58,7 @@ def _table(image: torch.Tensor, disparity: torch.Tensor) -> torch.Tensor:  # [1,
 class SourceDetail:
     """The source image at ``factor`` (2 or 4) times the splatted size and at each power of two
     in between, finest first, each with the source disparity upsampled to it (for the
-    same-surface test), as tables of rows (see ``resample._table``)."""
+    same-surface test), as tables of rows (``pixel_rows``)."""
 
     factor: int
     tables: list[torch.Tensor]  # [h_i * w_i, C + 1] each, finest first
@@ -77,7 +79,7 @@ class SourceDetail:
         while level.shape[-1] > width:
             size = tuple(level.shape[-2:])
             up = F.interpolate(disparity, size=size, mode="bilinear", align_corners=False)
-            tables.append(_table(level, up))
+            tables.append(pixel_rows(level, up))
             sizes.append(size)
             level = F.avg_pool2d(level, 2)
         return cls(factor, tables, sizes)

@@ -280,4 +280,4 @@ def test_a_photo_with_finer_pixels_stays_sharper_when_flown_into(tiny_weights):
     while flight.anchors_made == 1 and flight.step < 60:  # on to a new anchor: it gets finer pixels of its own
         next(frames)
     assert flight.anchors_made > 1
-    assert flight.anchor[5] is not None and flight.anchor[5].sizes[0] == (96, 96)
+    assert flight.anchor.detail is not None and flight.anchor.detail.sizes[0] == (96, 96)
