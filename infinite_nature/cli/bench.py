@@ -5,8 +5,9 @@ from __future__ import annotations
 import argparse
 import json
 from collections.abc import Callable
+from pathlib import Path
 
-from infinite_nature.atomic import write_text_atomic
+from infinite_nature.atomic import check_output_folder, write_text_atomic
 from infinite_nature.bench.configs import (
     DemoBenchConfig, GenerateBenchConfig, ModelsBenchConfig, RenderBenchConfig, WorldBenchConfig,
 )
@@ -121,6 +122,17 @@ def _run_all(args: argparse.Namespace) -> int:
     return 0
 
 
+def _json_checked(handler: Callable) -> Callable:
+    """``handler``, run only once --json is known to be writable (benchmarks take minutes)."""
+
+    def run(args: argparse.Namespace) -> int:
+        if args.json:
+            check_output_folder(Path(args.json).parent, f"--json {args.json}")
+        return handler(args)
+
+    return run
+
+
 def _add_target(
     targets: argparse._SubParsersAction, name: str, summary: str, config: type, handler: Callable, device: bool
 ) -> None:
@@ -129,7 +141,7 @@ def _add_target(
     if device:
         parser.add_argument("--device", default="auto", help=f"one of {', '.join(DEVICE_CHOICES)} (default: auto)")
     parser.add_argument("--json", metavar="PATH", help="also write the figures and the machine description as JSON")
-    parser.set_defaults(handler=handler)
+    parser.set_defaults(handler=_json_checked(handler))
 
 
 def add_parser(subparsers: argparse._SubParsersAction, summary: str) -> None:
@@ -158,7 +170,7 @@ def add_parser(subparsers: argparse._SubParsersAction, summary: str) -> None:
     every.add_argument("--device", default="auto", help=f"one of {', '.join(DEVICE_CHOICES)} (default: auto)")
     every.add_argument("--weights", default="default", help="weights for the generation benchmark (default: default)")
     every.add_argument("--json", metavar="PATH", help="also write every figure and the machine description as JSON")
-    every.set_defaults(handler=_run_all)
+    every.set_defaults(handler=_json_checked(_run_all))
     _add_target(
         targets, "world", "Seconds per procedural world view (CPU), with a cold and a warm height cache.",
         WorldBenchConfig, _run_world, device=False,

@@ -12,7 +12,7 @@ import argparse
 import json
 from pathlib import Path
 
-from infinite_nature.atomic import write_text_atomic
+from infinite_nature.atomic import check_output_folder, write_text_atomic
 from infinite_nature.cli.arguments import positive_int
 from infinite_nature.device import resolve_device
 
@@ -36,6 +36,7 @@ def _run(args: argparse.Namespace) -> int:
 
     device = resolve_device("cpu")
     out = Path(args.out)
+    check_output_folder(out, f"--out {out}")
     quick = args.quick
     size = 64 if quick else args.size
     networks = load_flight_networks(args.weights, device)

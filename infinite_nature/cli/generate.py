@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from infinite_nature.atomic import check_output_folder, write_text_atomic
 from infinite_nature.cli.arguments import non_negative_int, positive_float, positive_int
 from infinite_nature.depth import BACKEND_NAMES
 from infinite_nature.device import DEVICE_CHOICES, resolve_device
@@ -67,6 +68,10 @@ def _run(args: argparse.Namespace) -> int:
     if len(set(names)) != len(names):
         raise UsageError("several inputs share a file name; outputs would collide (rename them or run separately)")
     outputs = _outputs(args, names)
+    for folder in sorted({str(path.parent) for path in outputs}):
+        check_output_folder(folder, f"--output {args.output}" if args.output else f"--output-dir {args.output_dir}")
+    if args.summary:
+        check_output_folder(Path(args.summary).parent, f"--summary {args.summary}")
     rank, world_size = 0, 1
     if args.devices > 1 or args.num_nodes > 1:
         from lightning.fabric import Fabric
@@ -89,7 +94,7 @@ def _run(args: argparse.Namespace) -> int:
             failures.append((names[index], str(error)))
             print(f"failed: {error}")
     if args.summary:
-        Path(args.summary).write_text(json.dumps({"results": results, "failures": failures}, indent=2))
+        write_text_atomic(args.summary, json.dumps({"results": results, "failures": failures}, indent=2))
     if len(outputs) > 1:
         print(f"summary: {len(results)} written, {len(failures)} failed")
         for name, error in failures:

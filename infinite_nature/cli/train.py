@@ -29,8 +29,9 @@ def _run(args: argparse.Namespace) -> int:
         logging.getLogger("lightning.pytorch").setLevel(logging.WARNING)
         warnings.filterwarnings("ignore", message=".*ModelCheckpoint with manual optimization.*")
         warnings.filterwarnings("ignore", message=".*does not have many workers.*")
-    weights, config_path = train(args.recipe, config)
-    print(f"exported {weights} and {config_path}; use them with --weights")
+    exported = train(args.recipe, config)
+    if exported is not None:
+        print(f"exported {exported[0]} and {exported[1]}; use them with --weights")
     return 0
 
 

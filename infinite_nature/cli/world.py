@@ -5,11 +5,13 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from infinite_nature.atomic import check_output_folder
 from infinite_nature.cli.arguments import image_size, non_negative_int, positive_float, positive_int
 from infinite_nature.errors import UsageError
 
 
 def _check_output(path: Path, overwrite: bool) -> None:
+    check_output_folder(path.parent, str(path))
     if path.exists() and not overwrite:
         raise UsageError(f"{path} exists; pass --overwrite to replace it")
     if path.exists() and path.is_dir():
@@ -71,6 +73,7 @@ def _run_export(args: argparse.Namespace) -> int:
     out = Path(args.out)
     if out.exists() and not out.is_dir():
         raise UsageError(f"--out {out} exists and is not a folder")
+    check_output_folder(out, f"--out {out}")
     summary = export_worlds(out, args.count, height, width, start_seed=args.start_seed, progress=not args.quiet,
                             path_steps=args.path_steps, step_length=args.step_length, workers=args.workers)
     path_note = f" with {args.path_steps} path step(s) each" if args.path_steps else ""

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
+from infinite_nature.atomic import make_output_folder
 from infinite_nature.data.writer import write_image
 from infinite_nature.errors import InfiniteNatureError
 
@@ -49,13 +50,20 @@ class FrameSink:
         return contextlib.nullcontext()
 
     def __enter__(self) -> FrameSink:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        make_output_folder(self.path.parent)
         if self.kind == "png":
             shutil.rmtree(self.temporary, ignore_errors=True)
-            self.temporary.mkdir()
+            make_output_folder(self.temporary)
         return self
 
     def write(self, frame: np.ndarray) -> None:
+        try:
+            self._write(frame)
+        except OSError as error:  # disk full, folder removed, the encoder gone
+            raise InfiniteNatureError(f"writing {self.path} failed ({error.strerror or error})") from None
+        self.count += 1
+
+    def _write(self, frame: np.ndarray) -> None:
         if self.kind == "png":
             write_image(self.temporary / f"{self.count:05d}.png", frame)
         else:
@@ -70,12 +78,15 @@ class FrameSink:
                 )
                 self._writer.send(None)
             self._writer.send(np.ascontiguousarray(frame))
-        self.count += 1
 
     def __exit__(self, kind, error, traceback) -> None:
+        encoded = True
         if self._writer is not None:
-            self._writer.close()
-        if error is None and self.count > 0:
+            try:
+                self._writer.close()
+            except (OSError, RuntimeError):  # the encoder failed; the partial file is removed below
+                encoded = False
+        if error is None and encoded and self.count > 0:
             if self.kind == "png" and self.path.exists():
                 shutil.rmtree(self.path)
             os.replace(self.temporary, self.path)
@@ -83,3 +94,5 @@ class FrameSink:
             shutil.rmtree(self.temporary, ignore_errors=True)
         elif self.temporary.exists():
             self.temporary.unlink()
+        if error is None and not encoded:
+            raise InfiniteNatureError(f"writing {self.path} failed (the video encoder stopped)")

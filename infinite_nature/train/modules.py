@@ -138,8 +138,8 @@ class DepthSkyModule(_StepModule):
     def validation_step(self, batch, batch_index):
         raw, logits = self.model(batch["rgb"])
         ground = ~batch["sky"]
-        self.log("val/abs_rel", absolute_relative_error(raw, batch["disparity"], ground), prog_bar=True)
-        self.log("val/sky_iou", intersection_over_union(torch.sigmoid(logits) > 0.5, batch["sky"]), prog_bar=True)
+        self.log("val/abs_rel", absolute_relative_error(raw, batch["disparity"], ground), prog_bar=True, sync_dist=True)
+        self.log("val/sky_iou", intersection_over_union(torch.sigmoid(logits) > 0.5, batch["sky"]), prog_bar=True, sync_dist=True)
 
     def configure_optimizers(self):
         optimizer = torch.optim.AdamW(self.model.parameters(), lr=self.config.learning_rate, weight_decay=1e-4)
@@ -240,8 +240,8 @@ class RefinerModule(_GanModule):
     def validation_step(self, batch, batch_index):
         _, back, cycle, _ = self.views(batch, 10_000_000 + batch_index, self.ema)
         mse = (cycle.rgb - batch["rgb"]).square().mean(dim=(1, 2, 3)).clamp_min(1e-10)
-        self.log("val/cycle_psnr", (10 * torch.log10(1.0 / mse)).mean(), prog_bar=True)
-        self.log("val/reconstruction", self.reconstruction(batch, back, cycle))
+        self.log("val/cycle_psnr", (10 * torch.log10(1.0 / mse)).mean(), prog_bar=True, sync_dist=True)
+        self.log("val/reconstruction", self.reconstruction(batch, back, cycle), sync_dist=True)
 
 
 class TrajectoryRefinerModule(RefinerModule):
@@ -281,8 +281,8 @@ class TrajectoryRefinerModule(RefinerModule):
 
     def validation_step(self, batch, batch_index):
         _, refined, shown, kept = self.views(batch, 10_000_000 + batch_index, self.ema)
-        self.log("val/target_psnr", psnr(shown[:, :3], batch["target_rgb"]).mean(), prog_bar=True)
-        self.log("val/reconstruction", self.reconstruction(batch, refined, shown, kept))
+        self.log("val/target_psnr", psnr(shown[:, :3], batch["target_rgb"]).mean(), prog_bar=True, sync_dist=True)
+        self.log("val/reconstruction", self.reconstruction(batch, refined, shown, kept), sync_dist=True)
 
 
 DOME_CACHE_SIZE = 4096  # world sky domes kept in memory (float16, about 220 kB each)
@@ -339,7 +339,7 @@ class SkyModule(_GanModule):
     def validation_step(self, batch, batch_index):
         partial, known = self.inputs(batch)
         dome = self.ema(partial, known)
-        self.log("val/dome_l1", (dome - self.domes(batch["world_seed"])).abs().mean(), prog_bar=True)
+        self.log("val/dome_l1", (dome - self.domes(batch["world_seed"])).abs().mean(), prog_bar=True, sync_dist=True)
 
 
 MODULES = {"depth": DepthSkyModule, "refiner": RefinerModule, "sky": SkyModule}

@@ -12,6 +12,7 @@ import torch
 from lightning.pytorch.callbacks import ModelCheckpoint, TQDMProgressBar
 from lightning.pytorch.loggers import CSVLogger, TensorBoardLogger
 
+from infinite_nature.atomic import check_output_folder
 from infinite_nature.errors import UsageError
 from infinite_nature.train.configs import TrainConfig
 from infinite_nature.train.datamodule import CollectionDataModule
@@ -60,8 +61,9 @@ def build_trainer(recipe: str, config: TrainConfig) -> L.Trainer:
     )
 
 
-def train(recipe: str, config: TrainConfig) -> tuple[Path, Path]:
-    """Train ``recipe`` ('depth', 'refiner' or 'sky'); returns the exported weights + config paths."""
+def train(recipe: str, config: TrainConfig) -> tuple[Path, Path] | None:
+    """Train ``recipe`` ('depth', 'refiner' or 'sky'); returns the exported weights + config paths
+    (None in the other processes of a several-device run: the first one exports)."""
     if recipe not in MODULES:
         raise UsageError(f"unknown recipe {recipe!r}; one of {', '.join(MODULES)}")
     if config.max_steps < 1 or config.batch_size < 1 or config.resolution < 32:
@@ -79,12 +81,14 @@ def train(recipe: str, config: TrainConfig) -> tuple[Path, Path]:
         raise UsageError("--colour-jitter must be within [0, 1] (0: the views' own colours)")
     if config.resume and not Path(config.resume).is_file():
         raise UsageError(f"--resume {config.resume}: no such checkpoint")
+    check_output_folder(config.out, f"--out {config.out}")
     L.seed_everything(config.seed, workers=True, verbose=False)
     pairs = getattr(config, "mode", "cycle") == "trajectory"  # only the refiner recipe has a mode
     datamodule = CollectionDataModule(config, flip=recipe != "sky", require_world=recipe == "sky", pairs=pairs,
                                       far_view_weight=far_view_weight, colour_jitter=colour_jitter)
     module = TrajectoryRefinerModule(config) if pairs else MODULES[recipe](config)
     trainer = build_trainer(recipe, config)
+    datamodule.setup("fit")  # bad data fails here, before the trainer makes its log folders
     start = time.perf_counter()
     trainer.fit(module, datamodule=datamodule, ckpt_path=config.resume, weights_only=True if config.resume else None)
     seconds = time.perf_counter() - start
@@ -105,6 +109,4 @@ def train(recipe: str, config: TrainConfig) -> tuple[Path, Path]:
         "init_weights": config.init_weights,
     }
     export = Path(config.out) / "export" / EXPORT_NAMES[recipe]
-    if trainer.global_rank == 0:
-        return module.export(export, description)
-    return export.with_suffix(".safetensors"), export.with_suffix(".json")
+    return module.export(export, description) if trainer.global_rank == 0 else None

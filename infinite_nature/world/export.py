@@ -11,6 +11,7 @@ from pathlib import Path
 from tqdm import tqdm
 
 from infinite_nature import __version__
+from infinite_nature.atomic import make_output_folder
 from infinite_nature.data.layout import CAMERA_SUFFIX, DEPTH_SUFFIX, MANIFEST, SKY_SUFFIX
 from infinite_nature.data.writer import write_image, write_json, write_npy
 from infinite_nature.workers import process_pool
@@ -87,8 +88,7 @@ def export_worlds(
         raise ValueError(f"workers must be >= 0, got {workers}")
     if path_steps < 0 or step_length <= 0:
         raise ValueError(f"path_steps must be >= 0 and step_length > 0, got {path_steps} and {step_length}")
-    folder = Path(out)
-    folder.mkdir(parents=True, exist_ok=True)
+    folder = make_output_folder(out)
     write_json(
         folder / MANIFEST,
         {

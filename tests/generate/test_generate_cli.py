@@ -151,6 +151,21 @@ def test_batch_continues_after_a_failure_and_summarises(tmp_path, tiny_weights, 
     assert len(json.loads(summary.read_text())["failures"]) == 1
 
 
+def test_an_unwritable_output_place_fails_before_any_frame(tmp_path, tiny_weights, capsys):
+    blocker = tmp_path / "a_file"
+    blocker.write_text("kept")
+    for args, flag in [
+        (["-o", str(blocker / "x.mp4")], "--output"),
+        (["--output-dir", str(blocker / "videos")], "--output-dir"),
+        (["-o", str(tmp_path / "ok.mp4"), "--summary", str(blocker / "s.json")], "--summary"),
+    ]:
+        assert main(base_args(tiny_weights, "--example", "--frames", "2", *args)) == 1
+        err = capsys.readouterr().err.strip().splitlines()
+        assert len(err) == 1 and err[0].startswith(f"infinite-nature: error: {flag} ") and "is a file, not a folder" in err[0]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a_file"]
+    assert blocker.read_text() == "kept"
+
+
 def test_refuses_to_overwrite(tmp_path, tiny_weights, capsys):
     out = tmp_path / "keep.mp4"
     out.write_bytes(b"precious")

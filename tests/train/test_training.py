@@ -92,6 +92,16 @@ def test_bad_data_folders_give_clear_errors(tmp_path, capsys):
         assert main(["train", "depth", "--data", str(folder), "--out", str(tmp_path / "o"), "--no-progress"]) == 1
         err = capsys.readouterr().err
         assert message in err and "Traceback" not in err, err
+        assert not (tmp_path / "o").exists()  # no log or checkpoint folders left from a run that never started
+
+
+def test_an_unwritable_out_fails_before_reading_the_data(tmp_path, tiny_worlds, capsys):
+    blocker = tmp_path / "a_file"
+    blocker.write_text("")
+    assert main(["train", "depth", "--worlds", str(tiny_worlds), "--out", str(blocker / "run"), "--no-progress"]) == 1
+    err = capsys.readouterr().err
+    assert f"--out {blocker / 'run'}: {blocker} is a file, not a folder" in err and "Traceback" not in err
+    assert not (tiny_worlds / ".infinite-nature-cache").exists()
 
 
 def test_unreadable_photos_are_skipped_not_fatal(tmp_path, tiny_worlds, caplog):

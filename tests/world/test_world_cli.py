@@ -73,3 +73,17 @@ def test_export_command(tmp_path, capsys):
         "world_0000000", "world_0000000_step01", "world_0000000_step02"]
     (tmp_path / "file").write_text("x")
     assert main(["world", "export", "--count", "1", "--out", str(tmp_path / "file")]) == 2
+
+
+def test_unwritable_output_places_fail_with_one_line(tmp_path, capsys):
+    blocker = tmp_path / "a_file"
+    blocker.write_text("kept")
+    for args, start in [
+        (["world", "-o", str(blocker / "view.png")], f"{blocker / 'view.png'}: "),
+        (["world", "export", "--count", "1", "--out", str(blocker / "data"), "--quiet"], f"--out {blocker / 'data'}: "),
+        (["bench", "world", "--sizes", "16", "--seeds", "1", "--json", str(blocker / "b.json")], f"--json {blocker / 'b.json'}: "),
+    ]:
+        assert main(args) == 1, args
+        err = capsys.readouterr().err.strip().splitlines()
+        assert err == [f"infinite-nature: error: {start}{blocker} is a file, not a folder"], err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a_file"] and blocker.read_text() == "kept"
