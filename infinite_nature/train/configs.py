@@ -4,6 +4,7 @@ in ``configs/train/`` set the recipe values and flags override them."""
 from __future__ import annotations
 
 import dataclasses
+import typing
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -40,7 +41,8 @@ class TrainConfig:
     num_nodes: int = _f(1, "nodes (multi-node DDP)")
     precision: str = _f("32-true", "Lightning precision, e.g. 16-mixed or bf16-mixed on GPU")
     resume: str | None = _f(None, "a Lightning checkpoint (OUT/checkpoints/last.ckpt) to continue from")
-    init_weights: str | None = _f(None, "start from these weights (our checkpoint format), e.g. the shipped ones")
+    init_weights: str | None = _f(None, "start from these weights: a checkpoint (NAME or NAME.safetensors) or a folder "
+                                         "holding one per network, e.g. infinite_nature/weights/default or a run's OUT/export")
     log_every: int = _f(10, "log losses every N steps")
     sample_every: int = _f(200, "save a sample grid every N steps (0: never)")
     checkpoint_every: int = _f(200, "save a resumable checkpoint every N steps (0: only the last, at the end)")
@@ -92,6 +94,10 @@ class SkyTrainConfig(TrainConfig):
 RECIPES: dict[str, type[TrainConfig]] = {"depth": DepthTrainConfig, "refiner": RefinerTrainConfig, "sky": SkyTrainConfig}
 
 
+_YAML_TYPES = {int: (int,), float: (int, float), str: (str,), bool: (bool,), str | None: (str, type(None))}
+_TYPE_WORDS = {int: "a whole number", float: "a number", str: "text", bool: "true or false", str | None: "text or null"}
+
+
 def load_yaml_config(path: str | Path, config_class: type[TrainConfig]) -> dict[str, object]:
     """Values from a recipe YAML file, checked against the recipe's fields."""
     try:
@@ -99,13 +105,21 @@ def load_yaml_config(path: str | Path, config_class: type[TrainConfig]) -> dict[
     except FileNotFoundError:
         raise UsageError(f"--config {path}: no such file") from None
     except yaml.YAMLError as error:
-        raise UsageError(f"--config {path}: not valid YAML ({error})") from None
+        mark = getattr(error, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
+        problem = getattr(error, "problem", None) or str(error).splitlines()[0]
+        raise UsageError(f"--config {path}: not valid YAML{where} ({problem})") from None
     if not isinstance(values, dict):
         raise UsageError(f"--config {path}: expected a mapping of field: value")
     names = {f.name for f in dataclasses.fields(config_class)}
     unknown = sorted(set(values) - names)
     if unknown:
         raise UsageError(f"--config {path}: unknown field(s) {', '.join(unknown)}")
+    hints = typing.get_type_hints(config_class)
+    for name, value in values.items():
+        accepted = _YAML_TYPES.get(hints[name], (object,))
+        if not isinstance(value, accepted) or (isinstance(value, bool) and bool not in accepted):
+            raise UsageError(f"--config {path}: {name} must be {_TYPE_WORDS[hints[name]]}, got {value!r}")
     for f in dataclasses.fields(config_class):
         choices = f.metadata.get("choices")
         if choices and f.name in values and values[f.name] not in choices:

@@ -74,7 +74,8 @@ class _StepModule(L.LightningModule):
         """Load ``--init-weights`` into ``network``; returns the loaded checkpoint's network (None without)."""
         if not self.config.init_weights:
             return None
-        loaded = load_checkpoint(self.config.init_weights, network=name)
+        source = Path(self.config.init_weights)
+        loaded = load_checkpoint(source / name if source.is_dir() else source, network=name)
         network.load_state_dict(loaded.state_dict())
         return loaded
 

@@ -61,6 +61,20 @@ def build_trainer(recipe: str, config: TrainConfig) -> L.Trainer:
     )
 
 
+def check_resume_checkpoint(path: str, module: L.LightningModule) -> None:
+    """Refuse, before any work, a --resume file that is not a training checkpoint of this recipe
+    (Lightning would fail deep inside ``fit`` with an unpickling or state-dict error)."""
+    try:
+        checkpoint = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as error:  # unpickling, truncation and format errors all come as different types
+        raise UsageError(f"--resume {path}: not a readable training checkpoint (corrupt, truncated or another "
+                         f"format: {type(error).__name__})") from None
+    if not isinstance(checkpoint, dict) or not {"state_dict", "global_step"} <= set(checkpoint):
+        raise UsageError(f"--resume {path}: not a training checkpoint (those are OUT/checkpoints/*.ckpt)")
+    if set(checkpoint["state_dict"]) != set(module.state_dict()):
+        raise UsageError(f"--resume {path}: a checkpoint of another recipe or network architecture")
+
+
 def train(recipe: str, config: TrainConfig) -> tuple[Path, Path] | None:
     """Train ``recipe`` ('depth', 'refiner' or 'sky'); returns the exported weights + config paths
     (None in the other processes of a several-device run: the first one exports)."""
@@ -87,6 +101,8 @@ def train(recipe: str, config: TrainConfig) -> tuple[Path, Path] | None:
     datamodule = CollectionDataModule(config, flip=recipe != "sky", require_world=recipe == "sky", pairs=pairs,
                                       far_view_weight=far_view_weight, colour_jitter=colour_jitter)
     module = TrajectoryRefinerModule(config) if pairs else MODULES[recipe](config)
+    if config.resume:
+        check_resume_checkpoint(config.resume, module)
     trainer = build_trainer(recipe, config)
     datamodule.setup("fit")  # bad data fails here, before the trainer makes its log folders
     start = time.perf_counter()

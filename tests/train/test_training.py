@@ -59,6 +59,16 @@ def test_init_weights_with_another_disparity_head_load_with_a_warning(tmp_path, 
     assert load_checkpoint(weights, network="depth_sky").config.disparity_output == "exp"
 
 
+def test_init_weights_may_name_a_folder_of_checkpoints(tmp_path, tiny_worlds):
+    first, _ = train("depth", DepthTrainConfig(worlds=str(tiny_worlds), out=str(tmp_path / "a"), fast_dev_run=True, **TINY))
+    config = DepthTrainConfig(worlds=str(tiny_worlds), out=str(tmp_path / "b"), max_steps=1, learning_rate=0.0,
+                              init_weights=str(first.parent), **TINY)
+    weights, _ = train("depth", config)
+    continued = dict(load_checkpoint(weights).named_parameters())
+    for name, tensor in load_checkpoint(first).named_parameters():  # a zero learning rate keeps what was loaded
+        torch.testing.assert_close(continued[name], tensor, msg=name)
+
+
 def test_resume_continues_the_step_count_and_reproduces_the_losses(tiny_worlds, tmp_path):
     base = RefinerTrainConfig(worlds=str(tiny_worlds), adversarial_start=1, **(TINY | {"checkpoint_every": 2}))
     train("refiner", dataclasses.replace(base, out=str(tmp_path / "straight"), max_steps=4))
@@ -72,6 +82,26 @@ def test_resume_continues_the_step_count_and_reproduces_the_losses(tiny_worlds, 
     after = _losses(tmp_path / "second", "train/g_loss")
     assert len(straight) == 4 and len(after) == 2
     torch.testing.assert_close(torch.tensor(after), torch.tensor(straight[2:]), rtol=1e-5, atol=1e-6)
+
+
+def test_a_bad_resume_file_is_refused_before_any_work(tiny_worlds, tmp_path, capsys):
+    trained = tmp_path / "depth"
+    train("depth", DepthTrainConfig(worlds=str(tiny_worlds), out=str(trained), max_steps=1, **TINY))
+    garbage = tmp_path / "garbage.ckpt"
+    garbage.write_bytes(b"not a checkpoint")
+    plain = tmp_path / "plain.ckpt"
+    torch.save({"weights": torch.zeros(2)}, plain)
+    for recipe, resume, message in [
+        ("depth", garbage, "not a readable training checkpoint"),
+        ("depth", plain, "not a training checkpoint"),
+        ("sky", trained / "checkpoints" / "last.ckpt", "a checkpoint of another recipe"),
+    ]:
+        out = tmp_path / "resumed"
+        assert main(["train", recipe, "--worlds", str(tiny_worlds), "--resume", str(resume), "--out", str(out),
+                     "--no-progress"]) == 2
+        err = capsys.readouterr().err.strip().splitlines()
+        assert len(err) == 1 and message in err[0], err
+        assert not out.exists()
 
 
 def test_bad_data_folders_give_clear_errors(tmp_path, capsys):
@@ -153,6 +183,16 @@ def test_cli_flags_override_the_yaml_recipe(tmp_path, tiny_worlds, capsys):
     recipe.write_text("max_stepz: 5\n")
     assert main(["train", "sky", "--config", str(recipe), "--worlds", str(tiny_worlds)]) == 2
     assert "unknown field(s) max_stepz" in capsys.readouterr().err
+    for text, message in [
+        ("max_steps: many\n", "max_steps must be a whole number, got 'many'"),
+        ("learning_rate: fast\n", "learning_rate must be a number, got 'fast'"),
+        ("progress: 3\n", "progress must be true or false, got 3"),
+        ("max_steps: [1\n", "not valid YAML at line 2, column 1"),
+    ]:
+        recipe.write_text(text)
+        assert main(["train", "sky", "--config", str(recipe), "--worlds", str(tiny_worlds)]) == 2, text
+        err = capsys.readouterr().err.strip().splitlines()
+        assert len(err) == 1 and message in err[0], err
     assert main(["train", "sky", "--worlds", str(tiny_worlds), "--data", str(tiny_worlds)]) == 2
 
 
