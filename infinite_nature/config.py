@@ -9,10 +9,23 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import math
 import typing
 from typing import Any, TypeVar
 
 T = TypeVar("T")
+
+
+def finite_float(text: str) -> float:
+    """The type of every float flag: a number, but not nan or inf, which would only surface later
+    as nan frames or an encoder's crash."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"expected a finite number, got {text}")
+    return value
 
 
 def _flag(name: str) -> str:
@@ -45,6 +58,8 @@ def add_arguments(parser: argparse.ArgumentParser, config_class: type, suppress_
             kwargs["type"] = inner[0]
         else:
             kwargs["type"] = hint
+        if kwargs.get("type") is float:
+            kwargs["type"] = finite_float
         if "choices" in field.metadata:
             kwargs["choices"] = field.metadata["choices"]
         shown = " ".join(map(str, default)) if isinstance(default, (tuple, list)) else default

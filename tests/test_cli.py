@@ -51,6 +51,20 @@ def test_bad_value_is_a_usage_error(capsys):
     assert "--repeats must be at least 1" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize("args, message", [
+    (["generate", "--meander", "nan"], "argument --meander: expected a finite number, got nan"),
+    (["generate", "--fps", "inf"], "argument --fps: expected a finite number, got inf"),
+    (["generate", "--size", "100000"], "argument --size: expected a side in [8, 4096] pixels, got 100000"),
+    (["eval", "--size", "5000"], "argument --size: expected a side in [8, 4096] pixels, got 5000"),
+    (["train", "depth", "--learning-rate", "nan"], "argument --learning-rate: expected a finite number, got nan"),
+    (["demo", "--max-fps", "inf"], "argument --max-fps: expected a finite number, got inf"),
+])
+def test_numbers_that_cannot_work_are_usage_errors(args, message, capsys):
+    assert main(args) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and message in err[0], err
+
+
 def test_cuda_device_without_gpu_is_a_usage_error(capsys):
     import torch
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 
+from infinite_nature.config import finite_float
+
 MAX_SIDE = 4096
 
 
@@ -39,11 +41,16 @@ def positive_int(text: str) -> int:
     return value
 
 
+def side_length(text: str) -> int:
+    """A frame's side in pixels, within what fits in memory."""
+    value = positive_int(text)
+    if not 8 <= value <= MAX_SIDE:
+        raise argparse.ArgumentTypeError(f"expected a side in [8, {MAX_SIDE}] pixels, got {value}")
+    return value
+
+
 def positive_float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    value = finite_float(text)
     if not value > 0:
         raise argparse.ArgumentTypeError(f"expected a number > 0, got {text}")
     return value

@@ -13,7 +13,7 @@ import json
 from pathlib import Path
 
 from infinite_nature.atomic import check_output_folder, write_text_atomic
-from infinite_nature.cli.arguments import positive_int
+from infinite_nature.cli.arguments import positive_int, side_length
 from infinite_nature.device import resolve_device
 
 
@@ -121,7 +121,7 @@ def add_parser(subparsers: argparse._SubParsersAction, summary: str) -> None:
     parser.add_argument("--steps", type=positive_int, default=500, help="steps per long-range flight (default: 500)")
     parser.add_argument("--photos", help="also fly from every photo in this folder (long range, no ground truth)")
     parser.add_argument("--depth", default="builtin", help="depth backend for --photos (default: builtin)")
-    parser.add_argument("--size", type=positive_int, default=128, help="square frame size (default: 128)")
+    parser.add_argument("--size", type=side_length, default=128, help="square frame size (default: 128)")
     parser.add_argument("--inception-weights", help="local torchvision Inception-v3 weights (.pth) for FID/KID")
     parser.add_argument("--quick", action="store_true", help="a tiny run for tests: 3 worlds at 64x64, a 30-step flight")
     parser.add_argument("--out", default="eval_report", help="folder for report.json, report.md, plots/ and sheets/")

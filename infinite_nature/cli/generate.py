@@ -8,7 +8,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from infinite_nature.atomic import check_output_folder, write_text_atomic
-from infinite_nature.cli.arguments import non_negative_int, positive_float, positive_int
+from infinite_nature.cli.arguments import non_negative_int, positive_float, positive_int, side_length
+from infinite_nature.config import finite_float
 from infinite_nature.depth import BACKEND_NAMES
 from infinite_nature.device import DEVICE_CHOICES, resolve_device
 from infinite_nature.errors import InfiniteNatureError, UsageError
@@ -120,9 +121,9 @@ def add_parser(subparsers: argparse._SubParsersAction, summary: str) -> None:
     parser.add_argument("--speed", type=positive_float, default=0.015, help="scene units per frame (default: 0.015)")
     parser.add_argument("--path", type=_path_choice, default="autopilot",
                         help="autopilot, straight, orbit, or a keyframe FILE.json (docs/camera_paths.md)")
-    parser.add_argument("--meander", type=float, default=0.0, help="auto-pilot sideways wander, e.g. 0.2 (default: 0)")
+    parser.add_argument("--meander", type=finite_float, default=0.0, help="auto-pilot sideways wander, e.g. 0.2 (default: 0)")
     parser.add_argument("--seed", type=non_negative_int, default=0, help="latent seed: same seed, same frames (default: 0)")
-    parser.add_argument("--size", type=positive_int, default=256,
+    parser.add_argument("--size", type=side_length, default=256,
                         help="longer side of the video in pixels; both sides become multiples of 16 (default: 256)")
     parser.add_argument("--max-pixels", type=positive_int, default=DEFAULT_MAX_PIXELS,
                         help=f"refuse larger input photos (default: {DEFAULT_MAX_PIXELS})")

@@ -30,9 +30,15 @@ class InceptionFeatures(torch.nn.Module):
             raise InfiniteNatureError(f"--inception-weights {path}: no such file")
         model = inception_v3(weights=None, aux_logits=True, init_weights=False)
         try:
-            model.load_state_dict(torch.load(path, map_location="cpu", weights_only=True))
-        except Exception as error:
-            raise InfiniteNatureError(f"--inception-weights {path}: not torchvision Inception-v3 weights ({error})") from None
+            state = torch.load(path, map_location="cpu", weights_only=True)
+        except Exception as error:  # unpickling, truncation and format errors all come as different types
+            raise InfiniteNatureError(f"--inception-weights {path}: not a readable torch state dict (corrupt, "
+                                      f"truncated or another format: {type(error).__name__})") from None
+        try:
+            model.load_state_dict(state)
+        except (RuntimeError, TypeError, AttributeError) as error:
+            reason = " ".join(str(error).split())[:200] or type(error).__name__
+            raise InfiniteNatureError(f"--inception-weights {path}: not torchvision Inception-v3 weights ({reason})") from None
         model.fc = torch.nn.Identity()
         self.model = model.eval()
         self.register_buffer("mean", torch.tensor([0.485, 0.456, 0.406]).view(1, 3, 1, 1))

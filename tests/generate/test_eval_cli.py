@@ -2,6 +2,8 @@
 
 import json
 
+import torch
+
 from infinite_nature.cli import main
 
 
@@ -32,15 +34,18 @@ def test_quick_eval_writes_reports_with_baselines(tmp_path, tiny_weights, capsys
 
 
 def test_bad_inception_weights_are_a_clear_error(tmp_path, tiny_weights, capsys):
-    bad = tmp_path / "inception.pth"
-    bad.write_bytes(b"not weights")
-    assert main(["eval", "--quick", "--weights", str(tiny_weights), "--out", str(tmp_path / "r"),
-                 "--inception-weights", str(bad)]) == 1
-    assert "not torchvision Inception-v3 weights" in capsys.readouterr().err
+    garbage = tmp_path / "inception.pth"
+    garbage.write_bytes(b"not weights")
+    other = tmp_path / "other.pth"
+    torch.save({"fc.weight": torch.zeros(2, 2)}, other)
+    for path, message in [(garbage, "not a readable torch state dict"), (other, "not torchvision Inception-v3 weights")]:
+        assert main(["eval", "--quick", "--weights", str(tiny_weights), "--out", str(tmp_path / "r"),
+                     "--inception-weights", str(path)]) == 1
+        err = capsys.readouterr().err.strip().splitlines()
+        assert len(err) == 1 and message in err[0], err
 
 
 def test_fid_and_kid_with_local_inception_weights(tmp_path, tiny_weights):
-    import torch
     from torchvision.models import inception_v3
 
     path = tmp_path / "inception.pth"
