@@ -73,8 +73,9 @@ def output_size(source_h: int, source_w: int, long_side: int) -> tuple[int, int]
     return to_multiple(source_h), to_multiple(source_w)
 
 
-def load_photo(path: Path, long_side: int, max_pixels: int = DEFAULT_MAX_PIXELS) -> FirstFrame:
+def load_photo(path: str | Path, long_side: int = 256, max_pixels: int = DEFAULT_MAX_PIXELS) -> FirstFrame:
     """A photo as the first frame; one clear error line for every kind of bad file."""
+    path = Path(path)
     if not path.exists():
         raise InfiniteNatureError(f"{path}: no such file")
     if path.is_dir():
