@@ -47,14 +47,16 @@ def _run(args: argparse.Namespace) -> int:
         inception = InceptionFeatures(args.inception_weights)
     report: dict[str, object] = {"weights": args.weights, "size": size, "quick": quick}
 
+    progress = not args.quiet
     short_config = ShortRangeConfig(seeds=HELD_OUT_SEEDS[: 3 if quick else args.worlds], size=size,
-                                    steps=(1, 2, 5) if quick else (1, 2, 5, 10, 20))
+                                    steps=(1, 2, 5) if quick else (1, 2, 5, 10, 20), progress=progress)
     short = evaluate_short_range(short_config, networks)
     early = [s for s in short_config.steps if s <= 5]
     report |= {"held_out_seeds": list(short_config.seeds), "short_range": short,
                "psnr_gain_over_telea_steps_1_5_db": psnr_gain(short, early),
                "sharpness_ratio_steps_1_5": sharpness_ratio(short, "ours", early)}
-    report["depth"] = evaluate_depth(load_depth_sky(networks.depth_weights, device), HELD_OUT_SEEDS[: 6 if quick else 40], size)
+    report["depth"] = evaluate_depth(load_depth_sky(networks.depth_weights, device), HELD_OUT_SEEDS[: 6 if quick else 40], size,
+                                     progress)
 
     photos = []
     if args.photos:
@@ -62,7 +64,8 @@ def _run(args: argparse.Namespace) -> int:
         for path in expand_inputs([args.photos]):
             photos.append(prepare_first_frame(load_photo(path, size), options, networks, device))
     long_config = LongRangeConfig(seeds=HELD_OUT_SEEDS[50 : 51 if quick else 50 + args.flights],
-                                  steps=30 if quick else args.steps, size=size, sheet_every=10 if quick else 50)
+                                  steps=30 if quick else args.steps, size=size, sheet_every=10 if quick else 50,
+                                  progress=progress)
     records = evaluate_long_range(long_config, networks, photos)
     report["long_range"] = {
         r.name: {"recoveries": r.recoveries, "frames_under_ground": r.failures, "nonfinite_total": sum(r.series["nonfinite"]),
@@ -125,4 +128,5 @@ def add_parser(subparsers: argparse._SubParsersAction, summary: str) -> None:
     parser.add_argument("--inception-weights", help="local torchvision Inception-v3 weights (.pth) for FID/KID")
     parser.add_argument("--quick", action="store_true", help="a tiny run for tests: 3 worlds at 64x64, a 30-step flight")
     parser.add_argument("--out", default="eval_report", help="folder for report.json, report.md, plots/ and sheets/")
+    parser.add_argument("--quiet", action="store_true", help="no progress bars")
     parser.set_defaults(handler=_run)

@@ -4,6 +4,7 @@ disparity, depth capped at the far plane) and sky IoU of the mask that flights u
 from __future__ import annotations
 
 import torch
+from tqdm import tqdm
 
 from infinite_nature.evaluate.short_range import HELD_OUT_SEEDS
 from infinite_nature.train.losses import absolute_relative_error, intersection_over_union
@@ -11,9 +12,10 @@ from infinite_nature.world import World
 
 
 @torch.no_grad()
-def evaluate_depth(network, seeds: tuple[int, ...] = HELD_OUT_SEEDS[:40], size: int = 128) -> dict[str, float]:
+def evaluate_depth(network, seeds: tuple[int, ...] = HELD_OUT_SEEDS[:40], size: int = 128,
+                   progress: bool = False) -> dict[str, float]:
     abs_rel, iou = [], []
-    for seed in seeds:
+    for seed in tqdm(seeds, desc="depth + sky", unit="view", disable=not progress):
         world = World(seed)
         view = world.render(world.sample_camera(size, size))
         out = network.predict(view.rgb)  # the product's sky mask (open to the top of the frame)

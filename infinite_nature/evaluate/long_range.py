@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import torch
+from tqdm import tqdm
 
 from infinite_nature.camera import AutoPilot
 from infinite_nature.evaluate.metrics import colour_drift, sharpness, temporal_flicker
@@ -31,6 +32,7 @@ class LongRangeConfig:
     steps: int = 500
     size: int = 128
     sheet_every: int = 50
+    progress: bool = False  # a progress bar for each flight
 
 
 @dataclass
@@ -55,7 +57,9 @@ def fly_and_measure(
     early = {}
     failures = 0
     previous = None
+    bar = tqdm(total=config.steps + 1, desc=name, unit="frame", disable=not config.progress)  # frames 0..steps
     for frame in flight:
+        bar.update(1)
         rgb = frame.rgb
         series["sharpness"].append(float(sharpness(rgb)))
         mean_drift, std_drift = colour_drift(rgb, first_rgb.to(rgb.device))
@@ -77,6 +81,7 @@ def fly_and_measure(
         previous = frame
         if frame.index >= config.steps:
             break
+    bar.close()
     return FlightRecord(name, series, flight.controller.recoveries, failures, sheet, early)
 
 

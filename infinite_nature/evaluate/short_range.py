@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 import cv2
 import numpy as np
 import torch
+from tqdm import tqdm
 
 from infinite_nature.camera.base import CameraController, ViewState
 from infinite_nature.evaluate.metrics import disparity_abs_rel, psnr, sharpness, ssim
@@ -33,6 +34,7 @@ class ShortRangeConfig:
     size: int = 128
     steps: tuple[int, ...] = (1, 2, 5, 10, 20)
     step_length_m: float = 3.0
+    progress: bool = False  # a progress bar over the worlds
 
 
 class FollowPath(CameraController):
@@ -66,7 +68,7 @@ def evaluate_short_range(config: ShortRangeConfig, networks) -> dict[str, dict[i
     """Mean metrics per method and step: ``{"ours": {1: {"psnr": ..}, ..}, "warp": .., "warp_telea": ..}``."""
     sums: dict[str, dict[int, dict[str, float]]] = {m: {s: {} for s in config.steps} for m in ("ours", "warp", "warp_telea", "truth")}
     last = max(config.steps)
-    for seed in config.seeds:
+    for seed in tqdm(config.seeds, desc="short range", unit="world", disable=not config.progress):
         world = World(seed)
         start = world.sample_camera(config.size, config.size)
         cameras = world.trajectory(start, last, step_length=config.step_length_m)

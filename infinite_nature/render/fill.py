@@ -25,8 +25,8 @@ from kornia.filters import gaussian_blur2d
 from kornia.morphology import erosion
 
 from infinite_nature.disparity import DISPARITY_MAX, DISPARITY_MIN
-from infinite_nature.render.inpaint import mirror_into_holes, pull_push, within_leeway
-from infinite_nature.render.resample import resample_colour
+from infinite_nature.render.inpaint import interpolate_across, mirror_into_holes, pull_push, within_leeway
+from infinite_nature.render.resample import SAME_SURFACE_TOLERANCE, resample_colour
 from infinite_nature.render.source_detail import SourceDetail
 from infinite_nature.render.splatting import SplatResult, splat
 
@@ -58,14 +58,18 @@ def _box3_sum(x: torch.Tensor) -> torch.Tensor:  # [B, C, H, W]
 
 
 def fill_small_holes(splatted: SplatResult) -> SplatResult:
-    """Interpolate holes that a closing of the validity mask covers, from the nearest rendered
-    pixels inwards; larger disocclusions and wide new borders stay holes for the refiner."""
+    """Interpolate holes that a closing of the validity mask covers: straight across a crack with
+    one surface on both sides along its row or column, from the nearest rendered pixels
+    inwards elsewhere; larger disocclusions and wide new borders stay holes for the refiner."""
     known = splatted.valid.float()  # [B, 1, H, W]
     small = (_closing(known, SMALL_HOLE_SIZE) > 0.5) & ~splatted.valid
     if not bool(small.any()):
         return splatted
     values = torch.cat([splatted.features, splatted.disparity], dim=1)  # [B, C + 1, H, W]
-    for _ in range(FILL_PASSES):
+    across, found = interpolate_across(values, splatted.valid, SMALL_HOLE_SIZE, splatted.disparity, SAME_SURFACE_TOLERANCE)
+    values = torch.where(small & found, across, values)
+    known = known + (small & found & ~splatted.valid).float()
+    for _ in range(FILL_PASSES):  # what no row or column bridges: from the nearest pixels inwards
         weight = _box3_sum(known)
         fill = small & (weight > 0) & (known < 0.5)
         if not bool(fill.any()):  # most holes are a pixel or two wide: done after a pass or two

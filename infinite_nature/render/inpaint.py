@@ -1,7 +1,8 @@
 """Non-learned hole filling from the rendered pixels around a hole: ``pull_push`` gives a hole
 the colours around it (smooth, blended by distance), ``mirror_into_holes`` gives it the
 texture around it (each hole pixel takes the pixel mirrored across the nearest hole border),
-``axis_neighbours`` the known pixels a hole meets on either side along a row or a column
+``interpolate_across`` a crack the straight line between the known pixels on either side of
+it, ``axis_neighbours`` the known pixels a hole meets on either side along a row or a column
 (``first_known_along`` the index of the first one in one direction).
 All are plain tensor operations: any device, batched, no OpenCV round trip.
 """
@@ -110,6 +111,54 @@ def nearest_known_along(known: torch.Tensor, dim: int) -> torch.Tensor:  # [B, 1
     here = torch.arange(known.shape[dim], device=known.device).view(-1, *[1] * (-dim - 1))
     take_after = (before < 0) | ((after >= 0) & (after - here < here - before))
     return torch.where(take_after, after, before)
+
+
+def interpolate_across(
+    values: torch.Tensor,  # [B, C, H, W]
+    known: torch.Tensor,  # [B, 1, H, W] bool
+    max_gap: int,
+    surface: torch.Tensor | None = None,  # [B, 1, H, W] > 0, e.g. disparity
+    tolerance: float = 0.0,
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Each unknown pixel in a gap of at most ``max_gap`` pixels between known ones along its row
+    or its column gets the linear interpolation across the gap; with gaps along both, the
+    shorter counts more (weights 1 / gap). With ``surface``, only gaps whose two ends differ
+    by at most ``tolerance`` (relative) in it count: a crack in one surface, not the sliver
+    between a near and a far one. Returns the values (known pixels unchanged) and which pixels
+    have one ([B, 1, H, W] bool, known pixels included).
+
+    Magnification leaves cracks of whole missing rows or columns, across which a surface's
+    disparity and colour change linearly; filled from the nearest pixels instead, they step,
+    and colour read back at stepped disparities repeats source rows as stripes. Only the
+    unknown pixels are computed (a few percent of a frame)."""
+    batch, channels, height, width = values.shape
+    image, _, row, column = (~known).nonzero(as_tuple=True)  # [M] each
+    table = values.permute(0, 2, 3, 1).reshape(-1, channels)  # [B*H*W, C]
+    levels = None if surface is None else surface.reshape(-1)
+    total = values.new_zeros(row.shape[0], channels)
+    weights = values.new_zeros(row.shape[0])
+    for dim, here in ((-1, column), (-2, row)):  # along the row, then along the column
+        before = first_known_along(known, dim, backwards=True)[image, 0, row, column]
+        after = first_known_along(known, dim, backwards=False)[image, 0, row, column]
+        gap = after - before
+        usable = (before >= 0) & (after >= 0) & (gap <= max_gap)
+        ends = [(image * height + (row if dim == -1 else i)) * width + (i if dim == -1 else column)
+                for i in (before.clamp_min(0), after.clamp_min(0))]  # flat pixel indices
+        if levels is not None:
+            near, far = levels[ends[0]], levels[ends[1]]
+            usable &= (near - far).abs() <= tolerance * torch.maximum(near, far)
+        share = ((here - before) / gap.clamp_min(1)).to(values.dtype)  # 0 at the known pixel before, 1 at the one after
+        first, last = table[ends[0]], table[ends[1]]
+        weight = usable.to(values.dtype) / gap.clamp_min(1).to(values.dtype)
+        total += weight[:, None] * (first + (last - first) * share[:, None])
+        weights += weight
+    found = weights > 0
+    at = ((image * height + row) * width + column)[found]
+    table = table.clone()
+    table[at] = total[found] / weights[found, None]
+    reached = known.clone().view(-1)
+    reached[at] = True
+    return table.view(batch, height, width, channels).permute(0, 3, 1, 2), reached.view_as(known)
 
 
 def axis_neighbours(values: torch.Tensor, known: torch.Tensor) -> tuple[tuple[torch.Tensor, torch.Tensor], ...]:

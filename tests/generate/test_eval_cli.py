@@ -10,8 +10,11 @@ from infinite_nature.cli import main
 def test_quick_eval_writes_reports_with_baselines(tmp_path, tiny_weights, capsys):
     out = tmp_path / "report"
     assert main(["eval", "--quick", "--weights", str(tiny_weights), "--out", str(out)]) == 0
-    printed = capsys.readouterr().out
+    captured = capsys.readouterr()
+    printed = captured.out
     assert "| warp_telea |" in printed and "PSNR gain over warp + Telea" in printed
+    for bar in ("short range: 100%", "depth + sky: 100%", "world5050: 100%"):  # long work shows progress
+        assert bar in captured.err, captured.err
     report = json.loads((out / "report.json").read_text())
     short = report["short_range"]
     assert set(short) == {"ours", "warp", "warp_telea", "truth"}

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import torch
 
-from infinite_nature.render.inpaint import axis_neighbours, mirror_into_holes, nearest_known, pull_push
+from infinite_nature.render.inpaint import (
+    axis_neighbours, interpolate_across, mirror_into_holes, nearest_known, pull_push,
+)
 
 
 def test_pull_push_keeps_known_pixels_and_fills_a_hole_from_its_sides(dtype):
@@ -28,6 +30,22 @@ def test_pull_push_fills_a_constant_image_with_the_constant_even_when_most_is_un
     known[1, :, :, 140:] = True  # a turn: only the right edge is known
     filled = pull_push(torch.full((2, 2, 33, 147), 0.25), known)
     torch.testing.assert_close(filled, torch.full((2, 2, 33, 147), 0.25))
+
+
+def test_interpolate_across_bridges_cracks_with_straight_lines(dtype):
+    rows, columns = torch.meshgrid(torch.arange(40, dtype=dtype), torch.arange(50, dtype=dtype), indexing="ij")
+    plane = torch.stack([0.01 * rows + 0.002 * columns, 1 - 0.02 * rows])[None]  # [1, 2, 40, 50], linear
+    known = torch.ones(1, 1, 40, 50, dtype=torch.bool)
+    known[..., 10:14, :] = False  # a crack of four missing rows, all the way across
+    known[..., 25:27, 30:33] = False  # a small hole: gaps along both its rows and its columns
+    known[..., 32, 5:25] = False  # twenty missing pixels along a row, bridged by the columns
+    filled, found = interpolate_across(torch.where(known, plane, torch.zeros(())), known, max_gap=13)
+    assert filled.dtype == dtype and bool(found.all())
+    torch.testing.assert_close(filled, plane)  # a plane is linear along both axes: exact
+    wide = torch.ones(1, 1, 40, 50, dtype=torch.bool)
+    wide[..., 5:25, 5:25] = False  # 20 px both ways: beyond max_gap
+    _, found = interpolate_across(plane, wide, max_gap=13)
+    assert not bool(found[..., 5:25, 5:25].any()) and bool(found[wide].all())
 
 
 def test_nearest_known_matches_a_brute_force_search(device):
