@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import glob
 import io
+import logging
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,6 +20,9 @@ from infinite_nature.image import image_to_tensor
 from infinite_nature.render.source_detail import detail_factor
 
 SIZE_MULTIPLE = 16
+UPSCALE_WARNING = 4.0  # a photo enlarged more than this has too few pixels for a sharp flight
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass
@@ -117,6 +121,10 @@ def _decode(source, label: str, stem: str, long_side: int, max_pixels: int, hint
         Image.MAX_IMAGE_PIXELS = previous
     rgb = image_to_tensor(array)
     target_h, target_w = output_size(*rgb.shape[-2:], long_side)
+    enlarged = max(target_h / rgb.shape[-2], target_w / rgb.shape[-1])
+    if enlarged > UPSCALE_WARNING:
+        logger.warning("%s: %dx%d pixels, enlarged %.0fx to %dx%d: the flight will look soft",
+                       label, width, height, enlarged, target_w, target_h)
     factor = detail_factor(*rgb.shape[-2:], target_h, target_w)
     if factor == 1:
         return FirstFrame(fit_to_size(rgb, target_h, target_w), stem)

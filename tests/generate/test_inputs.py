@@ -34,3 +34,15 @@ def test_an_upload_gets_the_same_first_frame_as_the_file(tmp_path):
     path = _save(tmp_path / "photo.png", 400, 600)
     from_file, from_bytes = load_photo(path, 128), decode_photo(path.read_bytes(), "photo.png", 128)
     assert torch.equal(from_file.rgb, from_bytes.rgb) and torch.equal(from_file.detail, from_bytes.detail)
+
+
+def test_a_tiny_photo_flies_but_warns_that_it_is_enlarged(tmp_path, caplog):
+    path = tmp_path / "tiny.png"
+    Image.fromarray(np.full((8, 12, 3), 90, np.uint8)).save(path)
+    first = load_photo(path, 256)
+    assert first.rgb.shape[-2:] == (176, 256)
+    assert "tiny.png: 12x8 pixels, enlarged 22x to 256x176: the flight will look soft" in caplog.text
+    caplog.clear()
+    Image.fromarray(np.full((120, 160, 3), 90, np.uint8)).save(path)
+    load_photo(path, 256)  # 1.6x: no warning
+    assert caplog.text == ""
