@@ -66,9 +66,9 @@ def fill_small_holes(splatted: SplatResult) -> SplatResult:
     if not bool(small.any()):
         return splatted
     values = torch.cat([splatted.features, splatted.disparity], dim=1)  # [B, C + 1, H, W]
-    across, found = interpolate_across(values, splatted.valid, SMALL_HOLE_SIZE, splatted.disparity, SAME_SURFACE_TOLERANCE)
-    values = torch.where(small & found, across, values)
-    known = known + (small & found & ~splatted.valid).float()
+    values, found = interpolate_across(values, splatted.valid, SMALL_HOLE_SIZE, splatted.disparity,
+                                       SAME_SURFACE_TOLERANCE, targets=small)
+    known = found.float()
     for _ in range(FILL_PASSES):  # what no row or column bridges: from the nearest pixels inwards
         weight = _box3_sum(known)
         fill = small & (weight > 0) & (known < 0.5)

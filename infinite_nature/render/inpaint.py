@@ -119,8 +119,9 @@ def interpolate_across(
     max_gap: int,
     surface: torch.Tensor | None = None,  # [B, 1, H, W] > 0, e.g. disparity
     tolerance: float = 0.0,
+    targets: torch.Tensor | None = None,  # [B, 1, H, W] bool: the unknown pixels to fill (default: all)
 ) -> tuple[torch.Tensor, torch.Tensor]:
-    """Each unknown pixel in a gap of at most ``max_gap`` pixels between known ones along its row
+    """Each unknown pixel (of ``targets``) in a gap of at most ``max_gap`` pixels between known ones along its row
     or its column gets the linear interpolation across the gap; with gaps along both, the
     shorter counts more (weights 1 / gap). With ``surface``, only gaps whose two ends differ
     by at most ``tolerance`` (relative) in it count: a crack in one surface, not the sliver
@@ -130,9 +131,9 @@ def interpolate_across(
     Magnification leaves cracks of whole missing rows or columns, across which a surface's
     disparity and colour change linearly; filled from the nearest pixels instead, they step,
     and colour read back at stepped disparities repeats source rows as stripes. Only the
-    unknown pixels are computed (a few percent of a frame)."""
+    target pixels are computed (a few percent of a frame)."""
     batch, channels, height, width = values.shape
-    image, _, row, column = (~known).nonzero(as_tuple=True)  # [M] each
+    image, _, row, column = (~known if targets is None else targets & ~known).nonzero(as_tuple=True)  # [M] each
     table = values.permute(0, 2, 3, 1).reshape(-1, channels)  # [B*H*W, C]
     levels = None if surface is None else surface.reshape(-1)
     total = values.new_zeros(row.shape[0], channels)

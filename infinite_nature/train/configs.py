@@ -94,8 +94,13 @@ class SkyTrainConfig(TrainConfig):
 RECIPES: dict[str, type[TrainConfig]] = {"depth": DepthTrainConfig, "refiner": RefinerTrainConfig, "sky": SkyTrainConfig}
 
 
-_YAML_TYPES = {int: (int,), float: (int, float), str: (str,), bool: (bool,), str | None: (str, type(None))}
-_TYPE_WORDS = {int: "a whole number", float: "a number", str: "text", bool: "true or false", str | None: "text or null"}
+_YAML_TYPES = {  # a field's type: the YAML values it takes, and how to say so
+    int: ((int,), "a whole number"),
+    float: ((int, float), "a number"),
+    str: ((str,), "text"),
+    bool: ((bool,), "true or false"),
+    str | None: ((str, type(None)), "text or null"),
+}
 
 
 def load_yaml_config(path: str | Path, config_class: type[TrainConfig]) -> dict[str, object]:
@@ -117,9 +122,9 @@ def load_yaml_config(path: str | Path, config_class: type[TrainConfig]) -> dict[
         raise UsageError(f"--config {path}: unknown field(s) {', '.join(unknown)}")
     hints = typing.get_type_hints(config_class)
     for name, value in values.items():
-        accepted = _YAML_TYPES.get(hints[name], (object,))
+        accepted, words = _YAML_TYPES.get(hints[name], ((object,), ""))
         if not isinstance(value, accepted) or (isinstance(value, bool) and bool not in accepted):
-            raise UsageError(f"--config {path}: {name} must be {_TYPE_WORDS[hints[name]]}, got {value!r}")
+            raise UsageError(f"--config {path}: {name} must be {words}, got {value!r}")
     for f in dataclasses.fields(config_class):
         choices = f.metadata.get("choices")
         if choices and f.name in values and values[f.name] not in choices:

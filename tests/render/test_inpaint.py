@@ -42,6 +42,10 @@ def test_interpolate_across_bridges_cracks_with_straight_lines(dtype):
     filled, found = interpolate_across(torch.where(known, plane, torch.zeros(())), known, max_gap=13)
     assert filled.dtype == dtype and bool(found.all())
     torch.testing.assert_close(filled, plane)  # a plane is linear along both axes: exact
+    crack = torch.zeros_like(known)
+    crack[..., 10:14, :] = True
+    _, found = interpolate_across(plane, known, max_gap=13, targets=crack)  # only the crack is asked for
+    assert bool(found[..., 10:14, :].all()) and not bool(found[..., 25:27, 30:33].any())
     wide = torch.ones(1, 1, 40, 50, dtype=torch.bool)
     wide[..., 5:25, 5:25] = False  # 20 px both ways: beyond max_gap
     _, found = interpolate_across(plane, wide, max_gap=13)
