@@ -101,8 +101,8 @@ def _run(args: argparse.Namespace) -> int:
         long_lines.append(f"| {name} | {item['recoveries']} | {item['frames_under_ground']} | {item['nonfinite_total']:.0f} | {f['sharpness']:.2e} | "
                           f"{f['drift_lab_mean']:.2f} | {m['flicker']:.4f} | {f['sky_fraction']:.2f} |")
     summary = (f"PSNR gain over warp + Telea (steps 1-5): {report['psnr_gain_over_telea_steps_1_5_db']:+.2f} dB; "
-               f"sharpness / truth: {report['sharpness_ratio_steps_1_5']:.2f}; depth AbsRel {report['depth']['abs_rel']:.3f}, "
-               f"sky IoU {report['depth']['sky_iou']:.3f}")
+               f"sharpness / truth: {report['sharpness_ratio_steps_1_5']:.2f}; depth AbsRel {report['depth']['abs_rel']:.3f} "
+               f"(median {report['depth']['abs_rel_median']:.3f}), sky IoU {report['depth']['sky_iou']:.3f}")
     markdown = "\n".join([table, "", summary, "", *long_lines, ""])
     print(markdown)
     write_text_atomic(out / "report.json", json.dumps(report, indent=2))

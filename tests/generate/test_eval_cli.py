@@ -2,6 +2,7 @@
 
 import json
 
+import pytest
 import torch
 
 from infinite_nature.cli import main
@@ -24,7 +25,14 @@ def test_quick_eval_writes_reports_with_baselines(tmp_path, tiny_weights, capsys
     # inpainting never makes the warp worse, and warping degrades with distance
     assert short["warp_telea"]["1"]["psnr"] >= short["warp"]["1"]["psnr"]
     assert short["warp"]["1"]["psnr"] > short["warp"]["5"]["psnr"]
-    assert 0.0 <= report["depth"]["sky_iou"] <= 1.0
+    depth = report["depth"]
+    assert 0.0 <= depth["sky_iou"] <= 1.0
+    by_seed = depth["abs_rel_by_seed"]  # which views fail, for the next training run
+    assert list(by_seed) == [str(s) for s in range(5000, 5006)] and all(v >= 0 for v in by_seed.values())
+    assert depth["abs_rel"] == pytest.approx(sum(by_seed.values()) / 6)
+    middle = sorted(by_seed.values())[2:4]
+    assert depth["abs_rel_median"] == pytest.approx(sum(middle) / 2)
+    assert f"depth AbsRel {depth['abs_rel']:.3f} (median {depth['abs_rel_median']:.3f})" in printed
     assert (out / "report.md").read_text().startswith("| method |")
     flight = report["long_range"]["world5050"]
     assert len(flight["series"]["flicker"]) == 31 and flight["nonfinite_total"] == 0
