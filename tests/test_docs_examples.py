@@ -1,4 +1,4 @@
-"""The Python examples in README.md and docs/ run as written (a stale example is a bug a user meets first)."""
+"""The Python examples in README.md and docs/ run as written, and the files they point at exist (a stale example or a dead link is a bug a user meets first)."""
 
 import re
 from pathlib import Path
@@ -35,3 +35,27 @@ def test_generate_doc_python_flight(monkeypatch):
     assert len(frames) == 60 and all(f.shape == frames[0].shape and f.dtype == np.uint8 for f in frames)
     assert frames[0].shape[1] == 256
     assert not np.array_equal(frames[0], frames[-1])  # the camera moved
+
+
+def test_every_docs_path_named_in_the_code_and_the_docs_exists():
+    """CLI help, docstrings and documents point users at docs/ files: a stale name is a dead end."""
+    sources = [*ROOT.glob("infinite_nature/**/*.py"), *ROOT.glob("docs/**/*.md"), ROOT / "README.md",
+               *ROOT.glob("infinite_nature/**/*.md")]
+    named = {(path.relative_to(ROOT), match.group(0).rstrip("."))
+             for path in sources
+             for match in re.finditer(r"docs/[\w./-]+\.(?:md|jpg|png|json)", path.read_text(encoding="utf-8"))}
+    assert len(named) > 20  # the scan found the references
+    missing = sorted(f"{source}: {target}" for source, target in named if not (ROOT / target).exists())
+    assert not missing, missing
+
+
+def test_relative_links_in_the_documents_resolve():
+    documents = [ROOT / "README.md", *ROOT.glob("docs/**/*.md"), *ROOT.glob("infinite_nature/**/*.md"),
+                 *ROOT.glob("examples/**/*.md")]
+    links = [(document, match.group(1)) for document in documents
+             for match in re.finditer(r"\]\(([^)#\s]+)(?:#[^)]*)?\)", document.read_text(encoding="utf-8"))
+             if not match.group(1).startswith(("http://", "https://", "mailto:"))]
+    assert len(links) > 10
+    broken = sorted(f"{document.relative_to(ROOT)}: {target}" for document, target in links
+                    if not (document.parent / target).exists())
+    assert not broken, broken

@@ -120,7 +120,7 @@ def add_parser(subparsers: argparse._SubParsersAction, summary: str) -> None:
     parser.add_argument("--fps", type=positive_float, default=30.0, help="video frame rate (default: 30)")
     parser.add_argument("--speed", type=positive_float, default=0.015, help="scene units per frame (default: 0.015)")
     parser.add_argument("--path", type=_path_choice, default="autopilot",
-                        help="autopilot, straight, orbit, or a keyframe FILE.json (docs/camera_paths.md)")
+                        help="autopilot, straight, orbit, or a keyframe FILE.json (docs/generate.md, 'Camera paths')")
     parser.add_argument("--meander", type=finite_float, default=0.0, help="auto-pilot sideways wander, e.g. 0.2 (default: 0)")
     parser.add_argument("--seed", type=non_negative_int, default=0, help="latent seed: same seed, same frames (default: 0)")
     parser.add_argument("--size", type=side_length, default=256,
