@@ -37,10 +37,16 @@ def test_a_missing_or_corrupt_image_fails_before_serving(tmp_path, capsys):
     assert "not a supported image" in capsys.readouterr().err
 
 
+def _interruptible() -> None:
+    """Ctrl+C as in a terminal: a shell starts background jobs (say, a CI script run with ``&``)
+    with SIGINT ignored, children inherit that, and Python then never raises KeyboardInterrupt."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def _start(*flags: str) -> tuple[subprocess.Popen, str]:
     process = subprocess.Popen(
         [sys.executable, "-m", "infinite_nature", "demo", "--no-browser", "--port", "0", "--size", "64", *flags],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, preexec_fn=_interruptible,
     )
     line = process.stdout.readline()
     return process, line
