@@ -7,11 +7,14 @@ Only the subcommand that runs is imported (with torch and the networks behind it
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
 import logging
+import signal
 import sys
+import threading
 import traceback
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 from infinite_nature import __version__
 from infinite_nature.errors import InfiniteNatureError, UsageError
@@ -27,6 +30,29 @@ COMMANDS = {
     "world": ("infinite_nature.cli.world", "render procedural nature worlds (and export training data)"),
     "bench": ("infinite_nature.cli.bench", "print speed figures"),
 }
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM (``kill``, a batch scheduler's time limit, ``docker stop``), raised where the
+    program is, like Ctrl+C: outputs in progress are removed instead of left half-written."""
+
+
+def _raise_terminated(signum: int, frame: object) -> None:
+    raise Terminated()
+
+
+@contextlib.contextmanager
+def _sigterm_raises() -> Iterator[None]:
+    """SIGTERM raises ``Terminated`` while the command runs (the main thread's handler; the
+    previous one is put back after, so a program that calls ``main`` keeps its own)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, _raise_terminated)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous if previous is not None else signal.SIG_DFL)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -59,7 +85,8 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the CLI; returns the exit code (0 ok, 1 failed, 2 usage error, 130 interrupted)."""
+    """Run the CLI; returns the exit code (0 ok, 1 failed, 2 usage error, 130 interrupted,
+    143 terminated)."""
     argv = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in argv
     logging.basicConfig(
@@ -71,12 +98,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command is None:
             parser.print_help()
             return 2
-        return int(args.handler(args) or 0)
+        with _sigterm_raises():
+            return int(args.handler(args) or 0)
     except InfiniteNatureError as error:
         if debug:
             traceback.print_exc()
         print(f"{PROG}: error: {error}", file=sys.stderr)
         return error.exit_code
+    except Terminated:
+        print(f"{PROG}: terminated", file=sys.stderr)
+        return 143
     except KeyboardInterrupt:
         print(f"{PROG}: interrupted", file=sys.stderr)
         return 130

@@ -1,6 +1,10 @@
 """``infinite-nature generate`` end to end on tiny inputs."""
 
 import json
+import signal
+import subprocess
+import sys
+import time
 
 import imageio_ffmpeg
 import torch
@@ -201,6 +205,25 @@ def test_an_interrupted_run_leaves_no_file(tmp_path, tiny_weights, monkeypatch, 
     out = tmp_path / "cut.mp4"
     assert main(base_args(tiny_weights, "--example", "--frames", "10", "-o", str(out))) == 130
     assert not out.exists() and not list(tmp_path.iterdir())
+
+
+def test_a_terminated_run_leaves_no_file(tmp_path, tiny_weights):
+    """SIGTERM (kill, a scheduler's time limit) cleans up like Ctrl+C: no partial video is left."""
+    out = tmp_path / "killed.mp4"
+    process = subprocess.Popen([sys.executable, "-m", "infinite_nature", *base_args(tiny_weights, "--example", "--frames",
+                                                                                    "100000", "-o", str(out))],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 120
+        while not list(tmp_path.glob(".killed.mp4.partial*")):  # frames are being written
+            assert process.poll() is None and time.monotonic() < deadline, process.communicate()
+            time.sleep(0.1)
+        process.send_signal(signal.SIGTERM)
+        _, err = process.communicate(timeout=60)
+    finally:
+        process.kill()
+    assert process.returncode == 143 and err.strip().splitlines()[-1] == "infinite-nature: terminated", err
+    assert not list(tmp_path.iterdir())
 
 
 def test_missing_weights_say_how_to_get_them(tmp_path, capsys, monkeypatch):
