@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import platform
+import sys
 import time
 from datetime import timedelta
 from pathlib import Path
@@ -75,6 +76,19 @@ def check_resume_checkpoint(path: str, module: L.LightningModule) -> None:
         raise UsageError(f"--resume {path}: a checkpoint of another recipe or network architecture")
 
 
+def _reraise_interruption(stop: SystemExit, out: Path) -> None:
+    """Lightning ends a fit stopped by Ctrl+C (or SIGTERM, see ``cli.Terminated``) with a silent
+    ``exit(1)`` after its teardown; raise the interruption itself instead, so the command says
+    what happened with its exit code, and say where to resume from."""
+    interruption = stop.__context__
+    if not isinstance(interruption, KeyboardInterrupt):
+        raise stop
+    last = out / "checkpoints" / "last.ckpt"
+    if last.is_file():
+        print(f"infinite-nature train: stopped; the last checkpoint, to go on with --resume: {last}", file=sys.stderr)
+    raise interruption from None
+
+
 def train(recipe: str, config: TrainConfig) -> tuple[Path, Path] | None:
     """Train ``recipe`` ('depth', 'refiner' or 'sky'); returns the exported weights + config paths
     (None in the other processes of a several-device run: the first one exports)."""
@@ -106,7 +120,10 @@ def train(recipe: str, config: TrainConfig) -> tuple[Path, Path] | None:
     trainer = build_trainer(recipe, config)
     datamodule.setup("fit")  # bad data fails here, before the trainer makes its log folders
     start = time.perf_counter()
-    trainer.fit(module, datamodule=datamodule, ckpt_path=config.resume, weights_only=True if config.resume else None)
+    try:
+        trainer.fit(module, datamodule=datamodule, ckpt_path=config.resume, weights_only=True if config.resume else None)
+    except SystemExit as stop:
+        _reraise_interruption(stop, Path(config.out))
     seconds = time.perf_counter() - start
     metrics = {k: float(v) for k, v in trainer.callback_metrics.items() if k.startswith("val/")}
     description = {
