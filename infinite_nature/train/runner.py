@@ -7,6 +7,7 @@ import sys
 import time
 from datetime import timedelta
 from pathlib import Path
+from typing import NoReturn
 
 import lightning as L
 import torch
@@ -76,7 +77,7 @@ def check_resume_checkpoint(path: str, module: L.LightningModule) -> None:
         raise UsageError(f"--resume {path}: a checkpoint of another recipe or network architecture")
 
 
-def _reraise_interruption(stop: SystemExit, out: Path) -> None:
+def _reraise_interruption(stop: SystemExit, out: Path) -> NoReturn:
     """Lightning ends a fit stopped by Ctrl+C (or SIGTERM, see ``cli.Terminated``) with a silent
     ``exit(1)`` after its teardown; raise the interruption itself instead, so the command says
     what happened with its exit code, and say where to resume from."""

@@ -1,10 +1,6 @@
 """``infinite-nature generate`` end to end on tiny inputs."""
 
 import json
-import signal
-import subprocess
-import sys
-import time
 
 import imageio_ffmpeg
 import torch
@@ -13,6 +9,7 @@ import pytest
 from PIL import Image
 
 from infinite_nature.cli import main
+from tests.processes import terminate_when
 
 
 def read_video(path):
@@ -210,19 +207,9 @@ def test_an_interrupted_run_leaves_no_file(tmp_path, tiny_weights, monkeypatch, 
 def test_a_terminated_run_leaves_no_file(tmp_path, tiny_weights):
     """SIGTERM (kill, a scheduler's time limit) cleans up like Ctrl+C: no partial video is left."""
     out = tmp_path / "killed.mp4"
-    process = subprocess.Popen([sys.executable, "-m", "infinite_nature", *base_args(tiny_weights, "--example", "--frames",
-                                                                                    "100000", "-o", str(out))],
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    try:
-        deadline = time.monotonic() + 120
-        while not list(tmp_path.glob(".killed.mp4.partial*")):  # frames are being written
-            assert process.poll() is None and time.monotonic() < deadline, process.communicate()
-            time.sleep(0.1)
-        process.send_signal(signal.SIGTERM)
-        _, err = process.communicate(timeout=60)
-    finally:
-        process.kill()
-    assert process.returncode == 143 and err.strip().splitlines()[-1] == "infinite-nature: terminated", err
+    code, err = terminate_when(base_args(tiny_weights, "--example", "--frames", "100000", "-o", str(out)),
+                               lambda: bool(list(tmp_path.glob(".killed.mp4.partial*"))))  # frames are being written
+    assert code == 143 and err.strip().splitlines()[-1] == "infinite-nature: terminated", err
     assert not list(tmp_path.iterdir())
 
 

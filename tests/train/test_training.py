@@ -3,10 +3,6 @@
 import csv
 import json
 import dataclasses
-import signal
-import subprocess
-import sys
-import time
 
 import pytest
 import torch
@@ -16,6 +12,7 @@ from infinite_nature.cli import main
 from infinite_nature.models import load_checkpoint
 from infinite_nature.train.configs import DepthTrainConfig, RefinerTrainConfig, SkyTrainConfig
 from infinite_nature.train.runner import train
+from tests.processes import terminate_when
 
 TINY = dict(batch_size=2, resolution=32, progress=False, log_every=1, sample_every=1000, checkpoint_every=1000,
             validate_every=1000)
@@ -226,21 +223,11 @@ def test_a_terminated_run_says_where_to_resume_from(tmp_path, tiny_worlds):
     """SIGTERM (a scheduler's time limit) or Ctrl+C mid-fit: Lightning's silent exit(1) becomes
     the CLI's 'terminated' (143), with the checkpoint to resume from."""
     out = tmp_path / "run"
-    process = subprocess.Popen(
-        [sys.executable, "-m", "infinite_nature", "train", "depth", "--worlds", str(tiny_worlds), "--out", str(out),
-         "--max-steps", "100000", "--batch-size", "2", "--resolution", "32", "--checkpoint-every", "1", "--no-progress"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     last = out / "checkpoints" / "last.ckpt"
-    try:
-        deadline = time.monotonic() + 240
-        while not last.is_file():  # training is under way
-            assert process.poll() is None and time.monotonic() < deadline, process.communicate()
-            time.sleep(0.2)
-        process.send_signal(signal.SIGTERM)
-        _, err = process.communicate(timeout=120)
-    finally:
-        process.kill()
+    code, err = terminate_when(["train", "depth", "--worlds", str(tiny_worlds), "--out", str(out), "--max-steps", "100000",
+                                "--batch-size", "2", "--resolution", "32", "--checkpoint-every", "1", "--no-progress"],
+                               last.is_file)  # training is under way
     lines = err.strip().splitlines()
-    assert process.returncode == 143 and lines[-1] == "infinite-nature: terminated", err
+    assert code == 143 and lines[-1] == "infinite-nature: terminated", err
     assert f"to go on with --resume: {last}" in lines[-2]
     assert not (out / "export").exists()  # nothing exported from a cut run
