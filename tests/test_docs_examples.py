@@ -7,6 +7,8 @@ import numpy as np
 import torch
 
 ROOT = Path(__file__).parents[1]
+DOCUMENTS = [ROOT / "README.md", *ROOT.glob("docs/**/*.md"), *ROOT.glob("infinite_nature/**/*.md"),
+             *ROOT.glob("examples/**/*.md")]
 
 
 def python_block(document: str, after: str) -> str:
@@ -39,8 +41,7 @@ def test_generate_doc_python_flight(monkeypatch):
 
 def test_every_docs_path_named_in_the_code_and_the_docs_exists():
     """CLI help, docstrings and documents point users at docs/ files: a stale name is a dead end."""
-    sources = [*ROOT.glob("infinite_nature/**/*.py"), *ROOT.glob("docs/**/*.md"), ROOT / "README.md",
-               *ROOT.glob("infinite_nature/**/*.md")]
+    sources = [*ROOT.glob("infinite_nature/**/*.py"), *DOCUMENTS]
     named = {(path.relative_to(ROOT), match.group(0).rstrip("."))
              for path in sources
              for match in re.finditer(r"docs/[\w./-]+\.(?:md|jpg|png|json)", path.read_text(encoding="utf-8"))}
@@ -50,9 +51,7 @@ def test_every_docs_path_named_in_the_code_and_the_docs_exists():
 
 
 def test_relative_links_in_the_documents_resolve():
-    documents = [ROOT / "README.md", *ROOT.glob("docs/**/*.md"), *ROOT.glob("infinite_nature/**/*.md"),
-                 *ROOT.glob("examples/**/*.md")]
-    links = [(document, match.group(1)) for document in documents
+    links = [(document, match.group(1)) for document in DOCUMENTS
              for match in re.finditer(r"\]\(([^)#\s]+)(?:#[^)]*)?\)", document.read_text(encoding="utf-8"))
              if not match.group(1).startswith(("http://", "https://", "mailto:"))]
     assert len(links) > 10

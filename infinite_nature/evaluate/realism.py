@@ -14,6 +14,7 @@ import torch
 import torch.nn.functional as F
 
 from infinite_nature.errors import InfiniteNatureError
+from infinite_nature.torch_files import load_torch_file
 
 STEP_RANGES = ((1, 16), (16, 32), (32, 64), (64, 128))
 
@@ -29,11 +30,7 @@ class InceptionFeatures(torch.nn.Module):
         if not path.is_file():
             raise InfiniteNatureError(f"--inception-weights {path}: no such file")
         model = inception_v3(weights=None, aux_logits=True, init_weights=False)
-        try:
-            state = torch.load(path, map_location="cpu", weights_only=True)
-        except Exception as error:  # unpickling, truncation and format errors all come as different types
-            raise InfiniteNatureError(f"--inception-weights {path}: not a readable torch state dict (corrupt, "
-                                      f"truncated or another format: {type(error).__name__})") from None
+        state = load_torch_file(path, f"--inception-weights {path}", "torch state dict")
         try:
             model.load_state_dict(state)
         except (RuntimeError, TypeError, AttributeError) as error:

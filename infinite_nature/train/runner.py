@@ -16,6 +16,7 @@ from lightning.pytorch.loggers import CSVLogger, TensorBoardLogger
 
 from infinite_nature.atomic import check_output_folder
 from infinite_nature.errors import UsageError
+from infinite_nature.torch_files import load_torch_file
 from infinite_nature.train.configs import TrainConfig
 from infinite_nature.train.datamodule import CollectionDataModule
 from infinite_nature.train.modules import MODULES, OPTIMIZERS_PER_STEP, TrajectoryRefinerModule
@@ -66,11 +67,7 @@ def build_trainer(recipe: str, config: TrainConfig) -> L.Trainer:
 def check_resume_checkpoint(path: str, module: L.LightningModule) -> None:
     """Refuse, before any work, a --resume file that is not a training checkpoint of this recipe
     (Lightning would fail deep inside ``fit`` with an unpickling or state-dict error)."""
-    try:
-        checkpoint = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as error:  # unpickling, truncation and format errors all come as different types
-        raise UsageError(f"--resume {path}: not a readable training checkpoint (corrupt, truncated or another "
-                         f"format: {type(error).__name__})") from None
+    checkpoint = load_torch_file(path, f"--resume {path}", "training checkpoint", UsageError)
     if not isinstance(checkpoint, dict) or not {"state_dict", "global_step"} <= set(checkpoint):
         raise UsageError(f"--resume {path}: not a training checkpoint (those are OUT/checkpoints/*.ckpt)")
     if set(checkpoint["state_dict"]) != set(module.state_dict()):
