@@ -32,6 +32,7 @@ from kornia.morphology import erosion
 
 from infinite_nature.camera.base import CameraController, ViewState
 from infinite_nature.disparity import DISPARITY_MAX, DISPARITY_MIN
+from infinite_nature.generate.hole_refiner import refine_holes
 from infinite_nature.geometry.intrinsics import intrinsics_from_fov
 from infinite_nature.geometry.pose import relative_pose
 from infinite_nature.render.fill import keep_rendered, render_for_refiner
@@ -241,7 +242,12 @@ class Flight:
         if self.keep_visible and bool(valid.all()):
             return splatted.features[:, :3], splatted.disparity.clamp(DISPARITY_MIN, DISPARITY_MAX), splat_sky
         with self._autocast():
-            refined = self.refiner(splatted.features[:, :3], splatted.disparity, valid.float(), self.style, self.latent)
+            if self.keep_visible:  # only the holes show it: at the refiner's training size
+                refined = refine_holes(self.refiner, splatted.features[:, :3], splatted.disparity, valid, self.style,
+                                       self.latent)
+            else:
+                refined = self.refiner(splatted.features[:, :3], splatted.disparity, valid.float(), self.style,
+                                       self.latent)
         rgb, disparity = refined.rgb.float(), refined.disparity.float()
         visible = valid & ~splat_sky & (splatted.disparity > DISPARITY_MIN)
         if bool(visible.any()):  # log-space least squares scale against what was rendered

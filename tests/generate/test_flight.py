@@ -1,15 +1,14 @@
 """The flight loop itself: anchoring, determinism, sky preservation."""
 
-import math
-
 import torch
 
 from infinite_nature.camera import StraightPath
-from infinite_nature.camera.base import CameraController, ViewState
 from infinite_nature.generate.flight import DOME_COLOUR_LEEWAY, Flight, sky_in_holes
 from infinite_nature.render.fill import fill_small_holes
 from infinite_nature.generate.weights import load_flight_networks
 from infinite_nature.world import World
+
+from tests.generate.controllers import Yaw
 
 
 def _first(size=48):
@@ -123,20 +122,6 @@ def test_a_photo_without_sky_gets_a_generated_sky_not_a_black_one():
     assert float(upper.mean()) > 0.2
 
 
-class _Yaw(CameraController):
-    """Turns on the spot, ``degrees`` a frame: new sky and ground come in at one side."""
-
-    def __init__(self, degrees: float) -> None:
-        self.radians = math.radians(degrees)
-
-    def next_pose(self, state: ViewState) -> torch.Tensor:
-        c, s = math.cos(self.radians), math.sin(self.radians)
-        turn = torch.tensor([[c, 0.0, s], [0.0, 1.0, 0.0], [-s, 0.0, c]], dtype=state.pose.dtype)
-        pose = state.pose.clone()
-        pose[:3, :3] = state.pose[:3, :3] @ turn
-        return pose
-
-
 _SKY_COLOUR = torch.tensor([0.55, 0.7, 0.95]).view(1, 3, 1, 1)
 
 
@@ -150,7 +135,7 @@ def _turn_once(ground_disparity: float):
     sky = torch.zeros(1, 1, 64, 96, dtype=torch.bool)
     sky[..., :26, :] = True
     disparity = torch.full((1, 1, 64, 96), ground_disparity)
-    flight = Flight(rgb, disparity, sky, 60.0, networks.refiner, networks.sky, _Yaw(15.0))
+    flight = Flight(rgb, disparity, sky, 60.0, networks.refiner, networks.sky, Yaw(15.0))
     frames = iter(flight)
     next(frames)
     frame = next(frames)
@@ -240,7 +225,7 @@ class _CountingRefiner(torch.nn.Module):
 def test_a_splat_without_holes_is_the_frame_and_the_refiner_is_not_run(tiny_weights):
     networks = load_flight_networks(str(tiny_weights), torch.device("cpu"))
     view, fov = _first()
-    for controller, holes in ((StraightPath(1e-4), False), (_Yaw(15.0), True)):
+    for controller, holes in ((StraightPath(1e-4), False), (Yaw(15.0), True)):
         refiner = _CountingRefiner(networks.refiner)
         flight = Flight(view.rgb, view.disparity, view.sky, fov, refiner, networks.sky, controller)
         frames = iter(flight)
