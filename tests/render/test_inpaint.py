@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import pytest
 import torch
 
 from infinite_nature.render.inpaint import (
-    axis_neighbours, interpolate_across, mirror_into_holes, nearest_known, pull_push,
+    _jump_flood, _nearest_known_jump_flood, axis_neighbours, interpolate_across, mirror_into_holes, nearest_known,
+    pull_push,
 )
 
 
@@ -52,11 +54,13 @@ def test_interpolate_across_bridges_cracks_with_straight_lines(dtype):
     assert not bool(found[..., 5:25, 5:25].any()) and bool(found[wide].all())
 
 
-def test_nearest_known_matches_a_brute_force_search(device):
+@pytest.mark.parametrize("search", [nearest_known, _nearest_known_jump_flood], ids=["device's", "jump flooding"])
+def test_nearest_known_matches_a_brute_force_search(device, search):
     known = torch.rand(2, 1, 37, 53, device=device) > 0.97
     known[1] = False
     known[1, 0, 30, 4] = True  # one known pixel: everything's nearest
-    found = nearest_known(known)  # [2, 2, H, W]
+    found = search(known)  # [2, 2, H, W]
+    assert found.dtype == torch.float32 and found.device == known.device
     rows, columns = torch.meshgrid(torch.arange(37, device=device), torch.arange(53, device=device), indexing="ij")
     here = torch.stack([rows, columns]).float()  # [2, H, W]
     for b in range(2):
@@ -69,8 +73,12 @@ def test_nearest_known_matches_a_brute_force_search(device):
     assert torch.equal(found[1, 0], torch.full((37, 53), 30.0, device=device))
 
 
-def test_nearest_known_of_an_image_with_nothing_known_is_far():
-    assert bool((nearest_known(torch.zeros(1, 1, 8, 8, dtype=torch.bool)) >= 1e5).all())
+@pytest.mark.parametrize("search", [nearest_known, _nearest_known_jump_flood], ids=["device's", "jump flooding"])
+def test_nearest_known_of_an_image_with_nothing_known_is_far(search):
+    known = torch.ones(2, 1, 8, 8, dtype=torch.bool)
+    known[1] = False
+    found = search(known)
+    assert bool((found[1] >= 1e5).all()) and bool((found[0] < 8).all())
 
 
 def test_a_hole_takes_the_texture_mirrored_across_its_border(dtype):
@@ -142,16 +150,15 @@ def test_a_side_strip_is_bordered_along_its_rows_and_a_top_strip_along_its_colum
 
 
 def test_searching_only_round_the_unknown_pixels_finds_the_same_distances():
-    """nearest_known searches the box round the unknown pixels; the whole image gives the same distances."""
-    from infinite_nature.render.inpaint import _jump_flood
-
+    """Jump flooding searches the box round the unknown pixels; the whole image gives the same distances."""
     known = torch.ones(2, 1, 30, 44, dtype=torch.bool)
     known[0, 0, 3:12, 30:41] = False  # a hole near the top right
     known[1, 0, :, :6] = False  # a strip at the left side, as a turn opens
     known[1, 0, 20, 25] = False
     rows, columns = torch.meshgrid(torch.arange(30), torch.arange(44), indexing="ij")
     here = torch.stack([rows, columns]).float()
-    boxed, whole = nearest_known(known), _jump_flood(known)
+    boxed, whole = _nearest_known_jump_flood(known), _jump_flood(known)
     torch.testing.assert_close(((boxed - here) ** 2).sum(dim=1), ((whole - here) ** 2).sum(dim=1))
     assert torch.equal(boxed[0, :, 20:, :], here[:, 20:, :])  # known pixels far from the hole: themselves
-    assert torch.equal(nearest_known(torch.ones(1, 1, 5, 5, dtype=torch.bool))[0], here[:, :5, :5])
+    for search in (nearest_known, _nearest_known_jump_flood):  # nothing unknown: every pixel is its own
+        assert torch.equal(search(torch.ones(1, 1, 5, 5, dtype=torch.bool))[0], here[:, :5, :5])
