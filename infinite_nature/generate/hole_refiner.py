@@ -14,6 +14,7 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
+from infinite_nature.models.layers import shrunk_to_short_side
 from infinite_nature.models.refiner import RefinerNet, RefinerOutput
 
 REFINER_SIZE = 128  # the crop size the shipped refiner trained at
@@ -21,8 +22,7 @@ REFINER_SIZE = 128  # the crop size the shipped refiner trained at
 
 def refiner_size(height: int, width: int) -> tuple[int, int]:
     """The size a frame is refined at: its own, or shrunk to a short side of ``REFINER_SIZE``."""
-    scale = min(1.0, REFINER_SIZE / min(height, width))
-    return max(1, round(height * scale)), max(1, round(width * scale))
+    return shrunk_to_short_side(height, width, REFINER_SIZE)
 
 
 def refine_holes(

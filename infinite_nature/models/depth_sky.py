@@ -15,7 +15,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from infinite_nature.disparity import normalise_relative_disparity
-from infinite_nature.models.layers import pad_to_multiple
+from infinite_nature.models.layers import pad_to_multiple, shrunk_to_short_side
 from infinite_nature.sky_mask import sky_open_to_top
 
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
@@ -31,6 +31,10 @@ class DepthSkyConfig:
     # "exp" (the output is log-disparity, so the head's errors are relative errors, as AbsRel
     # counts them, at every distance alike).
     disparity_output: str = "softplus"
+    # The short side larger images are shrunk to for the network (its outputs are scaled back):
+    # the crop size it trained at. The shipped network read 256² world views at their own size
+    # with AbsRel 0.31 and sky IoU 0.92, shrunk to 128² with 0.18 and 0.98.
+    input_size: int = 128
 
 
 DISPARITY_OUTPUTS = ("softplus", "exp")
@@ -55,6 +59,8 @@ class DepthSkyNet(nn.Module):
         if self.config.disparity_output not in DISPARITY_OUTPUTS:
             raise ValueError(f"disparity_output must be one of {', '.join(DISPARITY_OUTPUTS)}, "
                              f"got {self.config.disparity_output!r}")
+        if self.config.input_size < 32:
+            raise ValueError(f"input_size must be >= 32, got {self.config.input_size}")
         self.encoder = timm.create_model(self.config.encoder, pretrained=False, features_only=True, out_indices=(1, 2, 3, 4))
         channels = self.encoder.feature_info.channels()
         width = self.config.decoder_channels
@@ -91,8 +97,16 @@ class DepthSkyNet(nn.Module):
 
     @torch.no_grad()
     def predict(self, rgb: torch.Tensor) -> DepthSkyOutput:
-        """Normalised disparity and sky mask (sky open to the top of the frame) for images in [0, 1]."""
-        raw, logits = self(rgb)
+        """Normalised disparity and sky mask (sky open to the top of the frame) for images in [0, 1],
+        at the images' size; the network sees them shrunk to ``config.input_size``."""
+        height, width = rgb.shape[-2:]
+        size = shrunk_to_short_side(height, width, self.config.input_size)
+        if size == (height, width):
+            raw, logits = self(rgb)
+        else:
+            raw, logits = self(F.interpolate(rgb, size=size, mode="area"))
+            raw, logits = (F.interpolate(x, size=(height, width), mode="bilinear", align_corners=False)
+                           for x in (raw, logits))
         probability = torch.sigmoid(logits)
         sky = sky_open_to_top(probability > self.config.sky_threshold)
         return DepthSkyOutput(normalise_relative_disparity(raw, sky), probability, sky, raw)

@@ -1,4 +1,5 @@
-"""Building blocks shared by the networks: modulated convolution, padding to a multiple."""
+"""Building blocks shared by the networks: modulated convolution, padding to a multiple, the
+size a network that trained on small crops runs larger images at."""
 
 from __future__ import annotations
 
@@ -17,6 +18,14 @@ def pad_to_multiple(x: torch.Tensor, multiple: int) -> tuple[torch.Tensor, tuple
         mode = "reflect" if min(height, width) > max(pad_h, pad_w) else "replicate"
         x = F.pad(x, (0, pad_w, 0, pad_h), mode=mode)
     return x, (height, width)
+
+
+def shrunk_to_short_side(height: int, width: int, short_side: int) -> tuple[int, int]:
+    """(height, width) scaled so the short side is ``short_side``; never enlarged. A network
+    trained on ``short_side``-pixel crops reads larger images worst at their own size (its
+    receptive field covers less of the scene than in training)."""
+    scale = min(1.0, short_side / min(height, width))
+    return max(1, round(height * scale)), max(1, round(width * scale))
 
 
 class ModulatedConv2d(nn.Module):

@@ -28,6 +28,7 @@ from infinite_nature.train.colour_jitter import jitter_colours
 logger = logging.getLogger(__name__)
 
 CACHE_FOLDER = ".infinite-nature-cache"
+CACHE_VERSION = 2  # 2: the built-in network reads photos at its training size (2026-12-06), and weights count
 DEFAULT_FOV = 60.0  # assumed for photos without a camera record
 HELD_OUT_EVERY = 20  # one item in 20 (by name hash) is held out for validation
 
@@ -45,8 +46,10 @@ class Sample:
         return digest[0] % HELD_OUT_EVERY == 0
 
 
-def _content_key(path: Path, backend: str) -> str:
-    digest = hashlib.sha1(backend.encode())
+def _content_key(path: Path, backend: str, weights: str | None) -> str:
+    """The cache name of a photo's depth: its bytes, the backend and its weights, and the
+    cache's version (so labels from older behaviour are computed afresh)."""
+    digest = hashlib.sha1(f"{CACHE_VERSION}|{backend}|{weights or ''}|".encode())
     with open(path, "rb") as handle:
         for chunk in iter(lambda: handle.read(1 << 20), b""):
             digest.update(chunk)
@@ -63,8 +66,8 @@ def prepare_collection(
 ) -> list[Sample]:
     """Every usable photo of a folder; photos without depth get it from ``depth`` once, cached.
 
-    The cache lives in ``FOLDER/.infinite-nature-cache/BACKEND/`` keyed by file content, so it
-    survives renames and resumes where it stopped. Unreadable files are skipped with a
+    The cache lives in ``FOLDER/.infinite-nature-cache/BACKEND/`` keyed by file content (and
+    the backend's weights), so it survives renames and resumes where it stopped. Unreadable files are skipped with a
     warning and counted; an empty or fully unreadable folder is an error.
     """
     root = Path(folder)
@@ -91,7 +94,7 @@ def prepare_collection(
             continue
         try:
             rgb = read_rgb(item.image)
-            key = _content_key(item.image, depth)
+            key = _content_key(item.image, depth, weights)
             cached = cache_dir / f"{key}.npz"
             if not cached.exists():
                 if backend is None:

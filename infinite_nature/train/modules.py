@@ -101,7 +101,8 @@ class DepthSkyModule(_StepModule):
     def __init__(self, config: DepthTrainConfig) -> None:
         super().__init__(config)
         self.model = DepthSkyNet(DepthSkyConfig(encoder=config.encoder, decoder_channels=config.decoder_channels,
-                                                  disparity_output=config.disparity_output))
+                                                  disparity_output=config.disparity_output,
+                                                  input_size=config.resolution))
         loaded = self._init_from(self.model, "depth_sky")
         if loaded is not None and loaded.config.disparity_output != config.disparity_output:
             # same shapes, so the weights load; the head's output is read anew

@@ -47,7 +47,9 @@ def test_depth_overfits_a_single_view(tmp_path, tiny_worlds, disparity_output):
     losses = _losses(tmp_path / "run", "train/loss")
     first, last = sum(losses[:10]) / 10, sum(losses[-10:]) / 10
     assert last < first / 2, (first, last)  # stated factor: the loss at least halves
-    assert load_checkpoint(weights, network="depth_sky").config.disparity_output == disparity_output
+    exported = load_checkpoint(weights, network="depth_sky").config
+    assert exported.disparity_output == disparity_output
+    assert exported.input_size == TINY["resolution"]  # it reads larger images at the size it trained at
 
 
 def test_init_weights_with_another_disparity_head_load_with_a_warning(tmp_path, tiny_worlds, caplog):
@@ -165,6 +167,8 @@ def test_photo_folders_get_cached_depth_from_a_backend(tmp_path, tiny_worlds):
     before = [p.stat().st_mtime_ns for p in cached]
     prepare_collection(photos, depth=spec, progress=False)  # second run reuses the cache
     assert [p.stat().st_mtime_ns for p in cached] == before
+    prepare_collection(photos, depth=spec, weights=str(tmp_path / "other"), progress=False)
+    assert len(list((photos / CACHE_FOLDER).rglob("*.npz"))) == 4  # other weights: labels of their own
     sample = load_sample(samples[0])
     assert sample["disparity"].shape == (1, 48, 48) and sample["rgb"].shape == (3, 48, 48)
 
