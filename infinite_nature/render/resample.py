@@ -69,25 +69,38 @@ def _sample_table(
     a: float | None,
 ) -> tuple[torch.Tensor, torch.Tensor]:  # ([M, C], [M])
     """All taps of every point (4 x 4 of Keys' cubic with parameter ``a``, or 2 x 2 bilinear for
-    ``a=None``) in one row lookup, the off-surface ones weighted 0."""
+    ``a=None``), the off-surface ones weighted 0. Taps outside the image repeat its border.
+
+    Each row of a point's taps is one lookup: the pixels of an image row lie side by side in
+    ``table``, so a strip of n of them is a row of a strided view (no copy). A strip never
+    leaves its image row; near the left or right border, its taps' weights are moved onto the
+    border pixel the clamped taps repeat (the same sum)."""
     u, v = uv[:, 0], uv[:, 1]
     u0, v0 = u.detach().floor(), v.detach().floor()
     if a is None:
         weights = lambda t: torch.stack([1 - t, t], dim=-1)  # noqa: E731
-        offsets = torch.arange(0, 2, device=uv.device, dtype=uv.dtype)
+        offsets = torch.arange(0, 2, device=uv.device)
     else:
         weights = lambda t: _cubic_weights(t, a)  # noqa: E731
-        offsets = torch.arange(-1, 3, device=uv.device, dtype=uv.dtype)
-    taps_per_point = offsets.numel() ** 2
-    weight = weights(v - v0)[:, :, None] * weights(u - u0)[:, None, :]  # [M, n, n]
-    rows = (v0[:, None] + offsets).clamp(0, height - 1).long() * width  # [M, n]
-    columns = (u0[:, None] + offsets).clamp(0, width - 1).long()  # [M, n]
-    index = base[:, None, None] + rows[:, :, None] + columns[:, None, :]  # [M, n, n]
-    taps = table.index_select(0, index.reshape(-1)).reshape(uv.shape[0], taps_per_point, table.shape[1])  # [M, n*n, C + 1]
-    same = (taps[..., -1] - expected[:, None]).abs() <= tolerance * expected[:, None]  # [M, n*n]
-    weight = weight.reshape(-1, taps_per_point) * same
+        offsets = torch.arange(-1, 3, device=uv.device)
+    taps, channels = offsets.numel(), table.shape[1]
+    if width < taps:  # narrower than a strip: repeat the last column (what clamping reads there)
+        rows_of_pixels = table.view(-1, width, channels)
+        table = torch.cat([rows_of_pixels, rows_of_pixels[:, -1:].expand(-1, taps - width, -1)], dim=1).reshape(-1, channels)
+        base, width = base // (height * width) * (height * taps), taps
+    column = u0.clamp(-taps, width).long()[:, None] + offsets  # [M, n] the taps' columns before clamping
+    start = column[:, 0].clamp(0, width - taps)  # [M] the strip's first column
+    slot = column.clamp(0, width - 1) - start[:, None]  # [M, n] each tap's place in the strip
+    across = torch.zeros_like(u0[:, None].expand(-1, taps)).scatter_add(1, slot, weights(u - u0))  # [M, n]
+    rows = (v0.clamp(-taps, height).long()[:, None] + offsets).clamp(0, height - 1)  # [M, n]
+    table = table.contiguous()
+    strips = table.as_strided((table.shape[0] - taps + 1, taps * channels), (channels, 1))
+    index = base[:, None] + rows * width + start[:, None]  # [M, n] each tap row's first pixel
+    values = strips.index_select(0, index.reshape(-1)).reshape(uv.shape[0], taps * taps, channels)  # [M, n*n, C + 1]
+    same = (values[..., -1] - expected[:, None]).abs() <= tolerance * expected[:, None]  # [M, n*n]
+    weight = (weights(v - v0)[:, :, None] * across[:, None, :]).reshape(-1, taps * taps) * same
     weight_sum = weight.sum(dim=1)  # [M]
-    total = torch.bmm(weight[:, None], taps[..., :-1])[:, 0]  # [M, C]
+    total = torch.bmm(weight[:, None], values[..., :-1])[:, 0]  # [M, C]
     return total / weight_sum.clamp_min(1e-6)[:, None], weight_sum
 
 

@@ -9,7 +9,7 @@ from torch.autograd import gradcheck
 from infinite_nature.evaluate.metrics import sharpness
 from infinite_nature.render import splat
 from infinite_nature.render.fill import fill_small_holes, render_for_refiner
-from infinite_nature.render.resample import resample_colour, same_surface_sample
+from infinite_nature.render.resample import _cubic_weights, _sample_table, resample_colour, same_surface_sample
 from tests.render.scenes import default_intrinsics, sideways
 
 
@@ -40,6 +40,41 @@ def test_exact_at_pixel_centres_and_on_linear_ramps(device, dtype):
     inside = torch.rand(1, 50, 2, dtype=dtype, device=device) * torch.tensor([width - 3, height - 3], dtype=dtype, device=device) + 1
     ramp, _ = same_surface_sample(image[:, :1], disparity, inside, torch.full((1, 50), 0.5, dtype=dtype, device=device))
     torch.testing.assert_close(ramp[0, 0], 0.1 + 0.03 * inside[0, :, 0] + 0.05 * inside[0, :, 1])
+
+
+def _taps_one_by_one(table, height, width, base, uv, expected, tolerance, a):
+    """The sampler written plainly: every tap clamped into the image and read on its own."""
+    u0, v0 = uv[:, 0].floor(), uv[:, 1].floor()
+    offsets = range(0, 2) if a is None else range(-1, 3)
+    total, weight_sum = torch.zeros(uv.shape[0], table.shape[1] - 1, dtype=table.dtype), torch.zeros_like(u0)
+    for dy in offsets:
+        for dx in offsets:
+            if a is None:
+                wy, wx = 1 - (uv[:, 1] - v0 - dy).abs(), 1 - (uv[:, 0] - u0 - dx).abs()
+            else:
+                cubic = lambda t: _cubic_weights(t, a)  # noqa: E731
+                wy, wx = cubic(uv[:, 1] - v0)[:, dy + 1], cubic(uv[:, 0] - u0)[:, dx + 1]
+            row, column = (v0 + dy).clamp(0, height - 1).long(), (u0 + dx).clamp(0, width - 1).long()
+            tap = table[base + row * width + column]
+            weight = wy * wx * ((tap[:, -1] - expected).abs() <= tolerance * expected)
+            total += weight[:, None] * tap[:, :-1]
+            weight_sum += weight
+    return total / weight_sum.clamp_min(1e-6)[:, None], weight_sum
+
+
+@pytest.mark.parametrize("a", [-0.5, None], ids=["Catmull-Rom", "bilinear"])
+@pytest.mark.parametrize(("height", "width", "batch"), [(12, 17, 2), (5, 3, 1), (6, 1, 2)])
+def test_the_strip_gather_reads_the_same_taps_as_one_by_one(a, height, width, batch):
+    table = torch.rand(batch * height * width, 4, dtype=torch.float64) + 0.1
+    uv = torch.rand(400, 2, dtype=torch.float64) * torch.tensor([width + 6.0, height + 6.0], dtype=torch.float64) - 3
+    uv[:4] = torch.tensor([[1e9, -1e9], [-1e9, 1e9], [-0.5, -0.5], [width - 0.5, height - 0.5]], dtype=torch.float64)
+    base = torch.randint(0, batch, (400,)) * height * width
+    expected = table[torch.randint(0, table.shape[0], (400,)), -1]
+    sampled, weight = _sample_table(table, height, width, base, uv, expected, 0.3, a)
+    reference, reference_weight = _taps_one_by_one(table, height, width, base, uv, expected, 0.3, a)
+    torch.testing.assert_close(weight, reference_weight, rtol=1e-9, atol=1e-12)
+    kept = reference_weight > 1e-3  # where almost no weight is left the quotient only amplifies rounding
+    torch.testing.assert_close(sampled[kept], reference[kept], rtol=1e-9, atol=1e-9)
 
 
 def test_taps_on_another_surface_are_left_out():
