@@ -86,12 +86,13 @@ def _sample_table(
     taps, channels = offsets.numel(), table.shape[1]
     if width < taps:  # narrower than a strip: repeat the last column (what clamping reads there)
         rows_of_pixels = table.view(-1, width, channels)
-        table = torch.cat([rows_of_pixels, rows_of_pixels[:, -1:].expand(-1, taps - width, -1)], dim=1).reshape(-1, channels)
+        repeated = rows_of_pixels[:, -1:].expand(-1, taps - width, -1)
+        table = torch.cat([rows_of_pixels, repeated], dim=1).reshape(-1, channels)
         base, width = base // (height * width) * (height * taps), taps
     column = u0.clamp(-taps, width).long()[:, None] + offsets  # [M, n] the taps' columns before clamping
     start = column[:, 0].clamp(0, width - taps)  # [M] the strip's first column
     slot = column.clamp(0, width - 1) - start[:, None]  # [M, n] each tap's place in the strip
-    across = torch.zeros_like(u0[:, None].expand(-1, taps)).scatter_add(1, slot, weights(u - u0))  # [M, n]
+    across = u0.new_zeros(u0.shape[0], taps).scatter_add(1, slot, weights(u - u0))  # [M, n] weight per strip pixel
     rows = (v0.clamp(-taps, height).long()[:, None] + offsets).clamp(0, height - 1)  # [M, n]
     table = table.contiguous()
     strips = table.as_strided((table.shape[0] - taps + 1, taps * channels), (channels, 1))
