@@ -83,7 +83,7 @@ def _sample_table(
     else:
         weights = lambda t: _cubic_weights(t, a)  # noqa: E731
         offsets = torch.arange(-1, 3, device=uv.device)
-    taps, channels = offsets.numel(), table.shape[1]
+    taps, channels, table = offsets.numel(), table.shape[1], table.contiguous()
     if width < taps:  # narrower than a strip: repeat the last column (what clamping reads there)
         rows_of_pixels = table.view(-1, width, channels)
         repeated = rows_of_pixels[:, -1:].expand(-1, taps - width, -1)
@@ -94,7 +94,6 @@ def _sample_table(
     slot = column.clamp(0, width - 1) - start[:, None]  # [M, n] each tap's place in the strip
     across = u0.new_zeros(u0.shape[0], taps).scatter_add(1, slot, weights(u - u0))  # [M, n] weight per strip pixel
     rows = (v0.clamp(-taps, height).long()[:, None] + offsets).clamp(0, height - 1)  # [M, n]
-    table = table.contiguous()
     strips = table.as_strided((table.shape[0] - taps + 1, taps * channels), (channels, 1))
     index = base[:, None] + rows * width + start[:, None]  # [M, n] each tap row's first pixel
     values = strips.index_select(0, index.reshape(-1)).reshape(uv.shape[0], taps * taps, channels)  # [M, n*n, C + 1]
