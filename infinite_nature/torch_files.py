@@ -14,7 +14,9 @@ import torch
 from infinite_nature.errors import InfiniteNatureError
 
 
-def load_torch_file(path: str | os.PathLike[str], what: str, kind: str, error: type[InfiniteNatureError] = InfiniteNatureError) -> object:
+def load_torch_file(
+    path: str | os.PathLike[str], what: str, kind: str, error: type[InfiniteNatureError] = InfiniteNatureError
+) -> object:
     """The contents of the torch file ``path``; ``what`` names it as the user gave it (``"--resume X"``),
     ``kind`` says what it should be (``"training checkpoint"``)."""
     try:

@@ -4,9 +4,10 @@ Where rendered pixels are kept (the flight's default), the refiner's output show
 holes wider than the small-hole fill, and there only as its disparity and as a colour
 blurred over several pixels and held within a small leeway of the surroundings
 (``render.fill.keep_rendered``); the texture comes from the surroundings. None of that
-needs more pixels than the refiner was trained on (128² crops), so a frame whose short side
-is longer than ``REFINER_SIZE`` is refined shrunk to that short side (a 256² frame at 128²: a
-quarter of the pixels, about a quarter of the time) and the result is scaled back up.
+needs more pixels than the refiner was trained on (its config's ``input_size``: 128² crops
+for the shipped weights), so a frame whose short side is longer is refined shrunk to that
+short side (a 256² frame at 128²: a quarter of the pixels, about a quarter of the time) and
+the result is scaled back up.
 """
 
 from __future__ import annotations
@@ -17,13 +18,6 @@ import torch.nn.functional as F
 from infinite_nature.models.layers import shrunk_to_short_side
 from infinite_nature.models.refiner import RefinerNet, RefinerOutput
 
-REFINER_SIZE = 128  # the crop size the shipped refiner trained at
-
-
-def refiner_size(height: int, width: int) -> tuple[int, int]:
-    """The size a frame is refined at: its own, or shrunk to a short side of ``REFINER_SIZE``."""
-    return shrunk_to_short_side(height, width, REFINER_SIZE)
-
 
 def refine_holes(
     refiner: RefinerNet,
@@ -33,13 +27,14 @@ def refine_holes(
     style: torch.Tensor,  # [B, style_dim]
     latent: torch.Tensor,  # [B, latent_dim]
 ) -> RefinerOutput:  # rgb [B, 3, H, W], disparity [B, 1, H, W]
-    """The refiner's output for the frame, computed at ``refiner_size``.
+    """The refiner's output for the frame, computed with the frame shrunk to the refiner's
+    ``input_size`` (``models.layers.shrunk_to_short_side``).
 
     Shrunk, a pixel is rendered only if every frame pixel it covers is (its colour and
     disparity are then their mean, exact); any hole in it makes it a hole, so the refiner
     never mistakes a hole's black for a rendered colour."""
     height, width = rgb.shape[-2:]
-    size = refiner_size(height, width)
+    size = shrunk_to_short_side(height, width, refiner.config.input_size)
     if size == (height, width):
         return refiner(rgb, disparity, valid.float(), style, latent)
     small_valid = F.adaptive_max_pool2d((~valid).float(), size) < 0.5  # [B, 1, h, w]

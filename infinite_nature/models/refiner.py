@@ -29,6 +29,9 @@ class RefinerConfig:
     latent_dim: int = 32
     w_dim: int = 128
     head_channels: int = 16
+    # The crop size it trained at: a flight that shows it only in holes refines larger frames
+    # shrunk to this short side (generate/hole_refiner.py).
+    input_size: int = 128
 
 
 @dataclass
@@ -71,6 +74,8 @@ class RefinerNet(nn.Module):
     def __init__(self, config: RefinerConfig | None = None) -> None:
         super().__init__()
         self.config = config or RefinerConfig()
+        if self.config.input_size < 32:
+            raise ValueError(f"input_size must be >= 32, got {self.config.input_size}")
         c = list(self.config.channels)
         self.style_encoder = StyleEncoder(self.config.style_dim)
         self.mapping = mlp(self.config.style_dim + self.config.latent_dim, self.config.w_dim, self.config.w_dim)

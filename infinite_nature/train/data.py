@@ -67,8 +67,9 @@ def prepare_collection(
     """Every usable photo of a folder; photos without depth get it from ``depth`` once, cached.
 
     The cache lives in ``FOLDER/.infinite-nature-cache/BACKEND/`` keyed by file content (and
-    the backend's weights), so it survives renames and resumes where it stopped. Unreadable files are skipped with a
-    warning and counted; an empty or fully unreadable folder is an error.
+    the backend's weights), so it survives renames and resumes where it stopped. Unreadable
+    files are skipped with a warning and counted; an empty or fully unreadable folder is an
+    error.
     """
     root = Path(folder)
     try:

@@ -19,6 +19,7 @@ from infinite_nature.models import (
     DepthSkyNet,
     DiscriminatorConfig,
     MultiScaleDiscriminator,
+    RefinerConfig,
     RefinerNet,
     SkyGenerator,
     load_checkpoint,
@@ -183,7 +184,8 @@ class RefinerModule(_GanModule):
     """Cycle consistency on still photos plus a hinge GAN on non-cyclic views (two optimizers, EMA)."""
 
     def __init__(self, config: RefinerTrainConfig) -> None:
-        super().__init__(config, RefinerNet(), "refiner", MultiScaleDiscriminator(DiscriminatorConfig(in_channels=4)))
+        super().__init__(config, RefinerNet(RefinerConfig(input_size=config.resolution)), "refiner",
+                         MultiScaleDiscriminator(DiscriminatorConfig(in_channels=4)))
 
     def views(self, batch: dict[str, torch.Tensor], step: int, generator_net: RefinerNet):
         random = torch.Generator().manual_seed(self.config.seed * 7919 + step * 2 + self.global_rank * 104729)

@@ -4,8 +4,9 @@ import pytest
 import torch
 
 from infinite_nature.generate.flight import Flight
-from infinite_nature.generate.hole_refiner import REFINER_SIZE, refine_holes, refiner_size
+from infinite_nature.generate.hole_refiner import refine_holes
 from infinite_nature.generate.weights import load_flight_networks
+from infinite_nature.models.layers import shrunk_to_short_side
 from infinite_nature.models.refiner import RefinerConfig, RefinerNet
 from infinite_nature.world import World
 
@@ -40,11 +41,11 @@ def _seen_by(refiner: RefinerNet) -> list[tuple[torch.Tensor, ...]]:
     ((64, 96), (64, 96)),  # smaller frames are never enlarged
 ])
 def test_frames_are_refined_with_their_short_side_at_the_training_size(size, expected):
-    assert refiner_size(*size) == expected
+    assert shrunk_to_short_side(*size, RefinerConfig().input_size) == expected
 
 
 def test_a_frame_at_the_training_size_is_refined_as_it_is():
-    refiner, (rgb, disparity, valid) = _refiner(), _inputs(REFINER_SIZE, 96)
+    refiner, (rgb, disparity, valid) = _refiner(), _inputs(RefinerConfig().input_size, 96)
     style, latent = torch.randn(1, 8), torch.randn(1, 4)
     with torch.no_grad():
         direct = refiner(rgb, disparity, valid.float(), style, latent)
