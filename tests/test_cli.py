@@ -54,8 +54,9 @@ def test_bad_value_is_a_usage_error(capsys):
 @pytest.mark.parametrize("args, message", [
     (["generate", "--meander", "nan"], "argument --meander: expected a finite number, got nan"),
     (["generate", "--fps", "inf"], "argument --fps: expected a finite number, got inf"),
-    (["generate", "--size", "100000"], "argument --size: expected a side in [8, 4096] pixels, got 100000"),
-    (["eval", "--size", "5000"], "argument --size: expected a side in [8, 4096] pixels, got 5000"),
+    (["generate", "--size", "100000"], "argument --size: expected a side in [32, 4096] pixels, got 100000"),
+    (["generate", "--size", "16"], "argument --size: expected a side in [32, 4096] pixels, got 16"),
+    (["eval", "--size", "5000"], "argument --size: expected a side in [32, 4096] pixels, got 5000"),
     (["train", "depth", "--learning-rate", "nan"], "argument --learning-rate: expected a finite number, got nan"),
     (["demo", "--max-fps", "inf"], "argument --max-fps: expected a finite number, got inf"),
 ])

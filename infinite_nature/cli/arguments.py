@@ -7,6 +7,7 @@ import argparse
 from infinite_nature.config import finite_float
 
 MAX_SIDE = 4096
+MIN_FLIGHT_SIDE = 32  # the refiner's style encoder halves a frame four times; smaller frames are no use
 
 
 def image_size(text: str) -> tuple[int, int]:
@@ -42,10 +43,10 @@ def positive_int(text: str) -> int:
 
 
 def side_length(text: str) -> int:
-    """A frame's side in pixels, within what fits in memory."""
+    """A flight frame's side in pixels, within what fits in memory."""
     value = positive_int(text)
-    if not 8 <= value <= MAX_SIDE:
-        raise argparse.ArgumentTypeError(f"expected a side in [8, {MAX_SIDE}] pixels, got {value}")
+    if not MIN_FLIGHT_SIDE <= value <= MAX_SIDE:
+        raise argparse.ArgumentTypeError(f"expected a side in [{MIN_FLIGHT_SIDE}, {MAX_SIDE}] pixels, got {value}")
     return value
 
 

@@ -52,7 +52,9 @@ class StyleEncoder(nn.Module):
 
     def forward(self, rgb: torch.Tensor) -> torch.Tensor:  # [B, 3, H, W] -> [B, style_dim]
         features = self.features(rgb * 2 - 1)
-        pooled = torch.cat([features.mean(dim=(2, 3)), features.std(dim=(2, 3))], dim=1)
+        cells = features.shape[-2] * features.shape[-1]
+        spread = features.std(dim=(2, 3), correction=1 if cells > 1 else 0)  # one cell: no spread, not NaN
+        pooled = torch.cat([features.mean(dim=(2, 3)), spread], dim=1)
         return self.project(pooled)
 
 

@@ -115,6 +115,17 @@ def test_refiner_shapes_and_ranges(refiner, size):
     assert DISPARITY_MIN <= out.disparity.min() and out.disparity.max() <= DISPARITY_MAX
 
 
+def test_style_of_an_image_the_encoder_reduces_to_one_cell_is_finite(refiner):
+    """16 px halves to one cell: its spread is 0, not the NaN an unbiased std gives (a flight
+    of 16 px frames was NaN from its first step)."""
+    style = refiner.encode_style(torch.rand(1, 3, 16, 16))
+    assert torch.isfinite(style).all()
+    rgb = torch.rand(1, 3, 32, 32)
+    features = refiner.style_encoder.features(rgb * 2 - 1)
+    unbiased = torch.cat([features.mean(dim=(2, 3)), features.std(dim=(2, 3))], dim=1)
+    assert torch.allclose(refiner.encode_style(rgb), refiner.style_encoder.project(unbiased))
+
+
 def test_refiner_is_deterministic_and_the_latent_matters(refiner):
     rgb, disparity, mask = torch.rand(1, 3, 32, 32), torch.rand(1, 1, 32, 32), torch.ones(1, 1, 32, 32)
     style = refiner.encode_style(rgb)
