@@ -104,6 +104,20 @@ def test_internal_errors_are_one_line_without_debug(monkeypatch, capsys):
     assert "Traceback" in capsys.readouterr().err
 
 
+def test_library_log_records_print_once():
+    """huggingface_hub prints with its own handler: passed on to the CLI's as well, every retry
+    of an offline Depth Anything download showed twice."""
+    pytest.importorskip("huggingface_hub")
+    script = (
+        "from infinite_nature.cli import main\n"
+        "main(['world', '--size', 'bad'])\n"
+        "from huggingface_hub.utils import logging\n"
+        "logging.get_logger('huggingface_hub.utils._http').warning('retrying a download')\n"
+    )
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert result.stderr.count("retrying a download") == 1, result.stderr
+
+
 def test_bench_models_reports_every_network(tmp_path):
     out = tmp_path / "models.json"
     result = run_cli("bench", "models", "--size", "64", "--repeats", "1", "--device", "cpu", "--json", str(out))

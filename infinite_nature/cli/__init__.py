@@ -20,6 +20,9 @@ from infinite_nature import __version__
 from infinite_nature.errors import InfiniteNatureError, UsageError
 
 PROG = "infinite-nature"
+# libraries that print their log records with a handler of their own: passed on to ours as
+# well, each record showed twice (huggingface_hub's retries of an offline download)
+SELF_PRINTING_LOGGERS = ("huggingface_hub",)
 
 # command -> (its module, with ``add_parser(subparsers, summary)``; the one-line summary)
 COMMANDS = {
@@ -92,6 +95,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(
         level=logging.DEBUG if debug else logging.WARNING, format="%(levelname)s %(name)s: %(message)s"
     )
+    for name in SELF_PRINTING_LOGGERS:
+        logging.getLogger(name).propagate = False
     parser = build_parser(_command_in(argv))
     try:
         args = parser.parse_args(argv)

@@ -45,6 +45,11 @@ def _run(args: argparse.Namespace) -> int:
         from infinite_nature.evaluate.realism import InceptionFeatures
 
         inception = InceptionFeatures(args.inception_weights)
+    photos = []  # before any long work too: a bad photo or depth backend fails at once
+    if args.photos:
+        options = GenerateOptions(depth=args.depth, depth_weights=args.depth_weights)
+        for path in expand_inputs([args.photos]):
+            photos.append(prepare_first_frame(load_photo(path, size), options, networks, device))
     report: dict[str, object] = {"weights": args.weights, "size": size, "quick": quick}
 
     progress = not args.quiet
@@ -58,11 +63,6 @@ def _run(args: argparse.Namespace) -> int:
     report["depth"] = evaluate_depth(load_depth_sky(networks.depth_weights, device), HELD_OUT_SEEDS[: 6 if quick else 40], size,
                                      progress)
 
-    photos = []
-    if args.photos:
-        options = GenerateOptions(depth=args.depth)
-        for path in expand_inputs([args.photos]):
-            photos.append(prepare_first_frame(load_photo(path, size), options, networks, device))
     long_config = LongRangeConfig(seeds=HELD_OUT_SEEDS[50 : 51 if quick else 50 + args.flights],
                                   steps=30 if quick else args.steps, size=size, sheet_every=10 if quick else 50,
                                   progress=progress)
@@ -124,6 +124,7 @@ def add_parser(subparsers: argparse._SubParsersAction, summary: str) -> None:
     parser.add_argument("--steps", type=positive_int, default=500, help="steps per long-range flight (default: 500)")
     parser.add_argument("--photos", help="also fly from every photo in this folder (long range, no ground truth)")
     parser.add_argument("--depth", default="builtin", help="depth backend for --photos (default: builtin)")
+    parser.add_argument("--depth-weights", help="local weights for --depth (a checkpoint, hub repo or save_pretrained folder)")
     parser.add_argument("--size", type=side_length, default=128, help="square frame size (default: 128)")
     parser.add_argument("--inception-weights", help="local torchvision Inception-v3 weights (.pth) for FID/KID")
     parser.add_argument("--quick", action="store_true", help="a tiny run for tests: 3 worlds at 64x64, a 30-step flight")

@@ -1,4 +1,4 @@
-"""The built-in depth + sky network (our weights; shipped defaults or ``--weights PATH``)."""
+"""The built-in depth + sky network (our weights; shipped defaults or ``--depth-weights PATH``)."""
 
 from __future__ import annotations
 

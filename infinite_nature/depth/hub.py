@@ -1,6 +1,6 @@
 """Well-known pretrained depth models: MiDaS/DPT (torch.hub) and Depth Anything V2 (transformers).
 
-They need internet on first use (or a local copy passed as ``--weights``) and, for Depth
+They need internet on first use (or a local copy passed as ``--depth-weights``) and, for Depth
 Anything, the ``[hub]`` extra. Their sky mask comes from our sky head when our weights are
 available, else from the far plane of their own map.
 """
@@ -68,11 +68,11 @@ class MidasDepth(DepthBackend):
         entry, self.long_side, self.normalisation = MIDAS_MODELS[name]
         repo, source = (weights, "local") if weights else (MIDAS_REPO, "github")
         if weights and not (Path(weights) / "hubconf.py").is_file():
-            raise InfiniteNatureError(f"--weights {weights}: not a torch.hub repository folder (no hubconf.py)")
+            raise InfiniteNatureError(f"--depth-weights {weights}: not a torch.hub repository folder (no hubconf.py)")
         try:
             self.model = torch.hub.load(repo, entry, source=source, trust_repo=True).to(device).eval()
         except Exception as error:  # network errors, missing repo, bad hubconf
-            hint = "" if weights else " (no internet?); pass --weights PATH to a local clone of intel-isl/MiDaS"
+            hint = "" if weights else " (no internet?); pass --depth-weights PATH to a local clone of intel-isl/MiDaS"
             raise InfiniteNatureError(f"could not load {entry} from {repo}{hint}: {error}") from None
         self.device = device
         self.sky_head = _SkyHead(sky_weights, device)
@@ -104,13 +104,13 @@ class DepthAnythingDepth(DepthBackend):
         self.name = name
         source = weights or DEPTH_ANYTHING_MODELS[name]
         if weights and not Path(weights).is_dir():
-            raise InfiniteNatureError(f"--weights {weights}: not a folder saved with save_pretrained")
+            raise InfiniteNatureError(f"--depth-weights {weights}: not a folder saved with save_pretrained")
         try:
             self.model = AutoModelForDepthEstimation.from_pretrained(
                 source, local_files_only=bool(weights) or os.environ.get("HF_HUB_OFFLINE") == "1"
             ).to(device).eval()
         except Exception as error:
-            hint = "" if weights else " (no internet?); pass --weights PATH to a local copy"
+            hint = "" if weights else " (no internet?); pass --depth-weights PATH to a local copy"
             raise InfiniteNatureError(f"could not load {source}{hint}: {error}") from None
         self.patch = int(getattr(self.model.config, "patch_size", 14))
         self.device = device

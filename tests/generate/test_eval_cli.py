@@ -81,3 +81,16 @@ def test_quick_eval_flies_from_the_bundled_real_photographs(tmp_path, tiny_weigh
     for name in names:
         assert len(flights[name]["series"]["sharpness"]) == 31 and flights[name]["nonfinite_total"] == 0
         assert (out / "sheets" / f"{name}.jpg").stat().st_size > 0
+
+
+def test_photo_depth_backend_errors_come_before_the_long_work_and_name_the_flag(tmp_path, tiny_weights, capsys):
+    from pathlib import Path
+
+    photos = Path(__file__).resolve().parents[2] / "examples" / "photos"
+    not_a_hub_repo = tmp_path / "midas"
+    not_a_hub_repo.mkdir()
+    assert main(["eval", "--quick", "--weights", str(tiny_weights), "--out", str(tmp_path / "report"),
+                 "--photos", str(photos), "--depth", "midas-small", "--depth-weights", str(not_a_hub_repo)]) == 1
+    err = capsys.readouterr().err
+    assert f"--depth-weights {not_a_hub_repo}: not a torch.hub repository folder" in err
+    assert "short range" not in err and not (tmp_path / "report").exists()
