@@ -25,7 +25,9 @@ from kornia.filters import gaussian_blur2d
 from kornia.morphology import erosion
 
 from infinite_nature.disparity import DISPARITY_MAX, DISPARITY_MIN
-from infinite_nature.render.inpaint import interpolate_across, mirror_into_holes, pull_push, within_leeway
+from infinite_nature.render.inpaint import (
+    continue_rows, interpolate_across, mirror_into_holes, open_to_side, pull_push, within_leeway,
+)
 from infinite_nature.render.resample import SAME_SURFACE_TOLERANCE, resample_colour
 from infinite_nature.render.source_detail import SourceDetail
 from infinite_nature.render.splatting import SplatResult, splat
@@ -34,6 +36,7 @@ SMALL_HOLE_SIZE = 13  # a 13x13 closing covers holes up to 12 px across
 FILL_PASSES = 6  # each 3x3 pass fills one ring of pixels from every side: 6 reach the middle of 12 px
 DETAIL_SIGMA, DETAIL_KERNEL = 3.0, 13  # colour is what this Gaussian blur keeps, texture what it removes
 COLOUR_LEEWAY = 0.03  # how far the refiner's smoothed colour in a hole may stray from its surroundings'
+SIDE_STRIP_SIGMA = 3.0  # rows over which a side strip's colour is smoothed before its rows run on (DETAIL_SIGMA)
 
 
 def _square_max(x: torch.Tensor, size: int) -> torch.Tensor:
@@ -129,7 +132,9 @@ def keep_rendered(
     """Rendered pixels as rendered. In the holes: the colours of the rendered surroundings
     (``pull_push``), moved at most ``COLOUR_LEEWAY`` towards the refiner's smoothed colour,
     plus the surroundings' texture mirrored into the hole (``mirror_into_holes``, its
-    detail above a blur). The refiner, trained on procedural worlds, gets the colour of large
+    detail above a blur); in a strip at the frame's side, the colour and texture of its
+    rows, continued from the rendered pixels beside it (``continue_rows``). The refiner,
+    trained on procedural worlds, gets the colour of large
     holes in real photos wrong (dark or teal blocks) and its detail is blocky; the
     surroundings' colour and texture cannot be. Its disparity is kept. The surroundings are
     the rendered ground (all rendered pixels in a view without ground), since sky colour
@@ -146,6 +151,11 @@ def keep_rendered(
     mirrored, found = mirror_into_holes(rendered, source)
     mirrored = torch.where(found, mirrored, around)  # no mirror image inside the frame: smooth there
     texture = (mirrored - _blur(mirrored)) * found
+    side = open_to_side(splatted.valid) & ~source & has_ground
+    if bool(side.any()):
+        row_colour, row_texture = continue_rows(rendered, source, SIDE_STRIP_SIGMA)
+        around = torch.where(side, row_colour, around)
+        texture = torch.where(side, row_texture - _blur(row_texture), texture)
     rgb = (within_leeway(_blur(rgb), around, COLOUR_LEEWAY) + texture).clamp(0, 1)
     if sky_fill is not None:
         sky_rgb, sky_weight = sky_fill

@@ -1,6 +1,7 @@
 """Non-learned hole filling from the rendered pixels around a hole: ``pull_push`` gives a hole
 the colours around it (smooth, blended by distance), ``mirror_into_holes`` gives it the
 texture around it (each hole pixel takes the pixel mirrored across the nearest hole border),
+``continue_rows`` a strip at the frame's side (``open_to_side``) its rows' colour and texture,
 ``interpolate_across`` a crack the straight line between the known pixels on either side of
 it, ``axis_neighbours`` the known pixels a hole meets on either side along a row or a column
 (``first_known_along`` the index of the first one in one direction).
@@ -225,3 +226,49 @@ def mirror_into_holes(values: torch.Tensor, known: torch.Tensor) -> tuple[torch.
     mirrored = values.flatten(2).gather(2, index.expand(batch, channels, -1)).view_as(values)
     found = inside & known.flatten(2).gather(2, index).view_as(known)
     return torch.where(known, values, mirrored), known | found
+
+
+def open_to_side(known: torch.Tensor) -> torch.Tensor:  # [B, 1, H, W] bool -> [B, 1, H, W] bool
+    """Unknown pixels with nothing known between them and the frame's left or right side along
+    their row: the strip a turn opens at the side of the view."""
+    return (first_known_along(known, -1, backwards=True) < 0) | (first_known_along(known, -1, backwards=False) < 0)
+
+
+def continue_rows(
+    values: torch.Tensor,  # [B, C, H, W]
+    known: torch.Tensor,  # [B, 1, H, W] bool
+    sigma: float,
+) -> tuple[torch.Tensor, torch.Tensor]:  # colour [B, C, H, W], texture source [B, C, H, W]
+    """Every pixel's row continued from the known pixels nearest to it along the row: the
+    colour of the nearest one in the known pixels smoothed down the columns (a Gaussian of
+    ``sigma`` rows over known pixels only, so a band a row or two high does not run on at
+    full strength), and the texture of the pixel mirrored across it (``2 q - p``), where
+    that is known. Rows without them take the rows around (``pull_push``). Known pixels keep
+    their values in the texture source, not in the colour (it is smoothed).
+
+    A landscape's structures run across the frame (horizon, shore, ridge, snow band), so the
+    strip a turn opens at the frame's side continues them row by row; ``pull_push`` and
+    ``mirror_into_holes`` fill it in two dimensions, which blended a dark island with the
+    light hills above it into a block of neither colour and, across a slanted border,
+    mirrored the horizon into arcs."""
+    batch, channels, height, width = values.shape
+    weight = known.to(values.dtype)
+    radius = max(1, round(3 * sigma))
+    taps = torch.exp(-0.5 * (torch.arange(-radius, radius + 1, device=values.device, dtype=values.dtype) / sigma) ** 2)
+    kernel = (taps / taps.sum()).view(1, 1, -1, 1)
+
+    def down_columns(x: torch.Tensor) -> torch.Tensor:  # [N, 1, H, W]
+        return F.conv2d(F.pad(x, (0, 0, radius, radius)), kernel)
+
+    smoothed = down_columns((values * weight).reshape(batch * channels, 1, height, width)).view_as(values)
+    smoothed = smoothed / down_columns(weight).clamp_min(1e-6)
+    nearest = nearest_known_along(known, -1)  # [B, 1, H, W]; -1: a row with nothing known
+    in_row = nearest >= 0
+    colour = pull_push(smoothed.gather(-1, nearest.clamp_min(0).expand_as(values)), in_row)
+    here = torch.arange(width, device=values.device).view(1, 1, 1, width)
+    source = 2 * nearest - here
+    inside = in_row & (source >= 0) & (source < width)
+    source = source.clamp(0, width - 1)
+    mirrored = inside & known.gather(-1, source)
+    texture = torch.where(mirrored, values.gather(-1, source.expand_as(values)), values)
+    return colour, pull_push(texture, mirrored | known)

@@ -98,3 +98,21 @@ def test_the_square_maximum_of_the_small_hole_closing_is_max_pooling():
         rows = torch.nn.functional.pad(x, (pad, pad), value=float("-inf")).unfold(-1, size, 1).amax(dim=-1)
         expected = torch.nn.functional.pad(rows, (0, 0, pad, pad), value=float("-inf")).unfold(-2, size, 1).amax(dim=-1)
         assert torch.equal(_square_max(x, size), expected), (shape, size)
+
+
+def test_a_strip_at_the_side_continues_the_bands_beside_it():
+    """A turn opens a strip at the frame's side: a light band of far hills between darker
+    ground runs on across it, row by row (a fill in two dimensions blended the band with
+    the ground above and below into a block of neither)."""
+    rendered = torch.full((1, 3, 64, 64), 0.2)
+    rendered[:, :, 24:32] = 0.8  # eight rows of light hills
+    valid = torch.ones(1, 1, 64, 64, dtype=torch.bool)
+    valid[..., 44:] = False  # the strip a turn opened at the right side
+    features = torch.where(valid, torch.cat([rendered, torch.zeros(1, 1, 64, 64)], dim=1), torch.zeros(()))
+    disparity = torch.where(valid, torch.full((1, 1, 64, 64), 0.3), torch.zeros(()))
+    splatted = SplatResult(features, disparity, valid.float(), valid.float(), valid, "torch")
+    grey = torch.full((1, 3, 64, 64), 0.5)  # what the refiner says
+    rgb, _, _ = keep_rendered(grey, torch.full((1, 1, 64, 64), 0.2), splatted, torch.zeros_like(valid))
+    band, below = rgb[0, :, 25:31, 46:], rgb[0, :, 36:60, 46:]
+    assert float(band.min()) > 0.8 - 0.1 and float(below.max()) < 0.2 + 0.1
+    assert float(band.std()) < 0.02  # one colour along the rows, no mirrored bars

@@ -6,8 +6,8 @@ import pytest
 import torch
 
 from infinite_nature.render.inpaint import (
-    _jump_flood, _nearest_known_jump_flood, axis_neighbours, interpolate_across, mirror_into_holes, nearest_known,
-    pull_push,
+    _jump_flood, _nearest_known_jump_flood, axis_neighbours, continue_rows, interpolate_across, mirror_into_holes,
+    nearest_known, open_to_side, pull_push,
 )
 
 
@@ -162,3 +162,31 @@ def test_searching_only_round_the_unknown_pixels_finds_the_same_distances():
     assert torch.equal(boxed[0, :, 20:, :], here[:, 20:, :])  # known pixels far from the hole: themselves
     for search in (nearest_known, _nearest_known_jump_flood):  # nothing unknown: every pixel is its own
         assert torch.equal(search(torch.ones(1, 1, 5, 5, dtype=torch.bool))[0], here[:, :5, :5])
+
+
+def test_only_holes_reaching_the_frame_side_along_their_row_are_open_to_it():
+    known = torch.ones(1, 1, 8, 20, dtype=torch.bool)
+    known[..., 16:] = False  # a strip at the right side
+    known[..., 0, :3] = False  # and one at the left, in the top row only
+    known[..., 3:6, 6:10] = False  # a disocclusion inside the frame
+    side = open_to_side(known)
+    assert bool(side[..., 16:].all()) and bool(side[..., 0, :3].all())
+    assert not bool(side[..., 3:6, 6:10].any()) and not bool(side[known].any())
+
+
+def test_continue_rows_runs_each_row_on_and_mirrors_its_texture(dtype):
+    rows = torch.arange(10, dtype=dtype).view(1, 1, 10, 1).expand(1, 1, 10, 30)
+    columns = torch.arange(30, dtype=dtype).view(1, 1, 1, 30).expand(1, 1, 10, 30)
+    values = torch.cat([rows * 10 + 1, columns], dim=1)  # channel 0: constant along rows; 1: the column
+    known = torch.ones(1, 1, 10, 30, dtype=torch.bool)
+    known[..., 24:] = False  # the view turned: six new columns
+    known[..., 7, :] = False  # and a row with nothing known
+    colour, texture = continue_rows(values, known, sigma=0.1)  # too narrow to mix rows
+    torch.testing.assert_close(colour[0, 0, :7, 24:], (rows[0, 0, :7, 24:] * 10 + 1))
+    torch.testing.assert_close(colour[0, 1, 2, 24:], torch.full((6,), 23.0, dtype=dtype))  # the last known column
+    # the pixel d columns into the strip shows the one d columns before the last known pixel
+    torch.testing.assert_close(texture[0, 1, 2, 24:], torch.tensor([22.0, 21, 20, 19, 18, 17], dtype=dtype))
+    assert torch.equal(texture[known.expand_as(values)], values[known.expand_as(values)])
+    assert 61 < float(colour[0, 0, 7, 26]) < 81  # the empty row takes the rows around it
+    wide, _ = continue_rows(values, known, sigma=3.0)
+    assert abs(float(wide[0, 0, 4, 26]) - 41.0) < 1.0 and float(wide[0, 0, 0, 26]) > 1.0  # smoothed down the columns
