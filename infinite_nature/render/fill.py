@@ -1,8 +1,11 @@
 """What a splatted view needs before and after the refiner, shared by the flight loop and the
 refiner's training (so the network trains on exactly what it sees in a flight).
 
-* ``render_for_refiner``: splat, ``fill_small_holes``, then colour read backwards from the
-  source (``render.resample``), which also gives the interpolated cracks real texture;
+* ``render_for_refiner``: splat, ``cover_magnified``, ``fill_small_holes``, then colour read
+  backwards from the source (``render.resample``), which also gives the interpolated cracks
+  real texture;
+* ``cover_magnified``: where the view magnifies its source, a pixel reached by a point is
+  covered at the local point density, not at splat's 1:1 threshold;
 * ``fill_small_holes``: interpolate the holes up to ``SMALL_HOLE_SIZE - 1`` pixels across
   (the cracks magnification leaves between splatted points, thin disocclusion slivers), so
   the refiner only has to invent what was really unseen. Measured on held-out worlds,
@@ -33,6 +36,8 @@ from infinite_nature.render.source_detail import SourceDetail
 from infinite_nature.render.splatting import SplatResult, splat
 
 SMALL_HOLE_SIZE = 13  # a 13x13 closing covers holes up to 12 px across
+ALPHA_THRESHOLD, COVERAGE_THRESHOLD = 0.3, 0.5  # splat's validity thresholds (its defaults)
+DENSITY_BOX = 5  # the neighbourhood whose mean coverage is a magnified surface's point density
 FILL_PASSES = 6  # each 3x3 pass fills one ring of pixels from every side: 6 reach the middle of 12 px
 DETAIL_SIGMA, DETAIL_KERNEL = 3.0, 13  # colour is what this Gaussian blur keeps, texture what it removes
 COLOUR_LEEWAY = 0.03  # how far the refiner's smoothed colour in a hole may stray from its surroundings'
@@ -94,6 +99,25 @@ def fill_small_holes(splatted: SplatResult) -> SplatResult:
     return replace(splatted, features=values[:, :-1], disparity=values[:, -1:], valid=known > 0.5)
 
 
+def cover_magnified(splatted: SplatResult) -> SplatResult:
+    """``splatted`` with a reached pixel valid where its coverage is above the local point
+    density (the mean coverage of the ``DENSITY_BOX`` around it) when that is below
+    ``COVERAGE_THRESHOLD``: the threshold stays as it is at 1:1 and drops where the view
+    magnifies its source.
+
+    Magnified m times, a surface's points land m pixels apart and each pixel gets only the
+    share of a point that lands near its centre, so a fixed threshold of 0.5 keeps just the
+    pixels a point happens to hit squarely. Where the points' spacing beats against the
+    pixel grid, whole stretches of the surface had none: a wall magnified 4x was all hole,
+    and in the built-in example the water in front of the camera showed rectangles of fill
+    in darker tones, coming and going from frame to frame (fill_small_holes closes gaps
+    between valid pixels, and there were none)."""
+    density = F.avg_pool2d(splatted.coverage, DENSITY_BOX, stride=1, padding=DENSITY_BOX // 2, count_include_pad=False)
+    reached = (splatted.disparity > 0) & (splatted.alpha > ALPHA_THRESHOLD)
+    covered = splatted.coverage > density.clamp(max=COVERAGE_THRESHOLD)
+    return replace(splatted, valid=splatted.valid | (reached & covered))
+
+
 def render_for_refiner(
     features: torch.Tensor,  # [B, C, H, W], colour in the first three channels
     disparity: torch.Tensor,  # [B, 1, H, W] > 0
@@ -102,11 +126,14 @@ def render_for_refiner(
     target_intrinsics: torch.Tensor | None = None,  # [B, 3, 3], default the source's
     detail: SourceDetail | None = None,  # the source colour's finer pixels, if known
 ) -> SplatResult:
-    """The view the refiner gets: the source rendered into the target camera with holes up to
-    ``SMALL_HOLE_SIZE - 1`` px interpolated and colour resampled from the source (and from its
-    finer pixels where the view magnifies it)."""
+    """The view the refiner gets: the source rendered into the target camera (magnified
+    surfaces kept whole: ``cover_magnified``) with holes up to ``SMALL_HOLE_SIZE - 1`` px
+    interpolated and colour resampled from the source (and from its finer pixels where the
+    view magnifies it)."""
     target_intrinsics = intrinsics if target_intrinsics is None else target_intrinsics
-    filled = fill_small_holes(splat(features, disparity, intrinsics, transform, target_intrinsics=target_intrinsics))
+    splatted = splat(features, disparity, intrinsics, transform, target_intrinsics=target_intrinsics,
+                     alpha_threshold=ALPHA_THRESHOLD, coverage_threshold=COVERAGE_THRESHOLD)
+    filled = fill_small_holes(cover_magnified(splatted))
     return resample_colour(filled, features[:, :3], disparity, intrinsics, target_intrinsics, transform, detail)
 
 

@@ -3,11 +3,12 @@ within a leeway of the surroundings' colour (render/fill.py)."""
 
 from __future__ import annotations
 
+import pytest
 import torch
 
 from infinite_nature.geometry import intrinsics_from_fov
-from infinite_nature.render.fill import COLOUR_LEEWAY, _square_max, keep_rendered, render_for_refiner
-from infinite_nature.render.splatting import SplatResult
+from infinite_nature.render.fill import COLOUR_LEEWAY, _square_max, cover_magnified, keep_rendered, render_for_refiner
+from infinite_nature.render.splatting import SplatResult, splat
 
 
 def _splat_with_hole(rendered: torch.Tensor) -> tuple[SplatResult, torch.Tensor]:  # rendered [1, 3, 64, 64]
@@ -116,3 +117,29 @@ def test_a_strip_at_the_side_continues_the_bands_beside_it():
     band, below = rgb[0, :, 25:31, 46:], rgb[0, :, 36:60, 46:]
     assert float(band.min()) > 0.8 - 0.1 and float(below.max()) < 0.2 + 0.1
     assert float(band.std()) < 0.02  # one colour along the rows, no mirrored bars
+
+
+@pytest.mark.parametrize("magnification", [4.0, 5.26, 6.67])
+def test_a_surface_magnified_several_times_stays_whole(magnification):
+    """Magnified m times, a wall's points land m px apart: at splat's 1:1 coverage threshold
+    only the pixels a point hits squarely were valid (none at 4x), and the beat between the
+    points and the pixels left stretches of hole the small-hole fill cannot close."""
+    rgb = torch.rand(1, 3, 64, 64, generator=torch.Generator().manual_seed(0))
+    disparity = torch.full((1, 1, 64, 64), 0.5)  # a wall 2 units away
+    k = intrinsics_from_fov(60.0, 64, 64)
+    transform = torch.eye(4)[None]
+    transform[0, 2, 3] = -(2.0 - 2.0 / magnification)  # fly towards it
+    assert float(splat(rgb, disparity, k, transform).valid.float().mean()) < 0.05
+    assert bool(render_for_refiner(rgb, disparity, k, transform).valid.all())
+
+
+def test_at_one_to_one_the_magnified_cover_changes_nothing_but_a_few_border_pixels():
+    disparity = torch.full((1, 1, 64, 64), 0.1)
+    disparity[..., 20:44, 20:44] = 0.6  # a near block before a far wall
+    k = intrinsics_from_fov(60.0, 64, 64)
+    transform = torch.eye(4)[None]
+    transform[0, 0, 3] = 0.15  # a step sideways: the block uncovers the wall beside it
+    splatted = splat(torch.rand(1, 3, 64, 64), disparity, k, transform)
+    assert float((~splatted.valid).float().mean()) > 0.03  # a real disocclusion
+    changed = cover_magnified(splatted).valid ^ splatted.valid
+    assert float(changed.float().mean()) < 0.005
