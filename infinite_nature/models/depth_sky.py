@@ -15,7 +15,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from infinite_nature.disparity import normalise_relative_disparity
-from infinite_nature.models.layers import pad_to_multiple, shrunk_to_short_side
+from infinite_nature.models.layers import check_input_size, pad_to_multiple, shrunk_to_short_side
 from infinite_nature.sky_mask import sky_open_to_top
 
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
@@ -59,8 +59,7 @@ class DepthSkyNet(nn.Module):
         if self.config.disparity_output not in DISPARITY_OUTPUTS:
             raise ValueError(f"disparity_output must be one of {', '.join(DISPARITY_OUTPUTS)}, "
                              f"got {self.config.disparity_output!r}")
-        if self.config.input_size < 32:
-            raise ValueError(f"input_size must be >= 32, got {self.config.input_size}")
+        check_input_size(self.config.input_size)
         self.encoder = timm.create_model(self.config.encoder, pretrained=False, features_only=True, out_indices=(1, 2, 3, 4))
         channels = self.encoder.feature_info.channels()
         width = self.config.decoder_channels

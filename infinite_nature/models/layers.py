@@ -20,6 +20,15 @@ def pad_to_multiple(x: torch.Tensor, multiple: int) -> tuple[torch.Tensor, tuple
     return x, (height, width)
 
 
+MIN_INPUT_SIZE = 32  # the networks halve their input five times (depth) or four (refiner)
+
+
+def check_input_size(input_size: int) -> None:
+    """A network config's ``input_size`` (the crop size it trained at) must be one it can read."""
+    if input_size < MIN_INPUT_SIZE:
+        raise ValueError(f"input_size must be >= {MIN_INPUT_SIZE}, got {input_size}")
+
+
 def shrunk_to_short_side(height: int, width: int, short_side: int) -> tuple[int, int]:
     """(height, width) scaled so the short side is ``short_side``; never enlarged. A network
     trained on ``short_side``-pixel crops reads larger images worst at their own size (its

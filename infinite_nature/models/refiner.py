@@ -16,7 +16,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from infinite_nature.disparity import DISPARITY_MAX, DISPARITY_MIN
-from infinite_nature.models.layers import ConvBlock, ModulatedConv2d, mlp, pad_to_multiple
+from infinite_nature.models.layers import ConvBlock, ModulatedConv2d, check_input_size, mlp, pad_to_multiple
 
 IN_CHANNELS = 5  # RGB, disparity, validity mask
 KEEP_BIAS = 4.0  # logit that makes the blend weight start near the validity mask
@@ -76,8 +76,7 @@ class RefinerNet(nn.Module):
     def __init__(self, config: RefinerConfig | None = None) -> None:
         super().__init__()
         self.config = config or RefinerConfig()
-        if self.config.input_size < 32:
-            raise ValueError(f"input_size must be >= 32, got {self.config.input_size}")
+        check_input_size(self.config.input_size)
         c = list(self.config.channels)
         self.style_encoder = StyleEncoder(self.config.style_dim)
         self.mapping = mlp(self.config.style_dim + self.config.latent_dim, self.config.w_dim, self.config.w_dim)

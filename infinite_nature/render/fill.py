@@ -36,7 +36,7 @@ from infinite_nature.render.source_detail import SourceDetail
 from infinite_nature.render.splatting import SplatResult, splat
 
 SMALL_HOLE_SIZE = 13  # a 13x13 closing covers holes up to 12 px across
-ALPHA_THRESHOLD, COVERAGE_THRESHOLD = 0.3, 0.5  # splat's validity thresholds (its defaults)
+ALPHA_THRESHOLD, COVERAGE_THRESHOLD = 0.3, 0.5  # the validity thresholds render_for_refiner gives splat
 DENSITY_BOX = 5  # the neighbourhood whose mean coverage is a magnified surface's point density
 FILL_PASSES = 6  # each 3x3 pass fills one ring of pixels from every side: 6 reach the middle of 12 px
 DETAIL_SIGMA, DETAIL_KERNEL = 3.0, 13  # colour is what this Gaussian blur keeps, texture what it removes

@@ -15,6 +15,7 @@ import cv2
 import numpy as np
 import torch
 import torch.nn.functional as F
+from kornia.filters import gaussian_blur2d
 
 _FAR = 1e6  # the coordinate of "no known pixel yet" in the nearest-pixel search
 _NEIGHBOURS = tuple((dy, dx) for dy in (-1, 0, 1) for dx in (-1, 0, 1) if (dy, dx) != (0, 0))
@@ -251,17 +252,11 @@ def continue_rows(
     ``mirror_into_holes`` fill it in two dimensions, which blended a dark island with the
     light hills above it into a block of neither colour and, across a slanted border,
     mirrored the horizon into arcs."""
-    batch, channels, height, width = values.shape
+    width = values.shape[-1]
     weight = known.to(values.dtype)
-    radius = max(1, round(3 * sigma))
-    taps = torch.exp(-0.5 * (torch.arange(-radius, radius + 1, device=values.device, dtype=values.dtype) / sigma) ** 2)
-    kernel = (taps / taps.sum()).view(1, 1, -1, 1)
-
-    def down_columns(x: torch.Tensor) -> torch.Tensor:  # [N, 1, H, W]
-        return F.conv2d(F.pad(x, (0, 0, radius, radius)), kernel)
-
-    smoothed = down_columns((values * weight).reshape(batch * channels, 1, height, width)).view_as(values)
-    smoothed = smoothed / down_columns(weight).clamp_min(1e-6)
+    kernel, sigmas = (2 * max(1, round(3 * sigma)) + 1, 1), (sigma, 1.0)  # down the columns only
+    smoothed = gaussian_blur2d(values * weight, kernel, sigmas, border_type="constant")
+    smoothed = smoothed / gaussian_blur2d(weight, kernel, sigmas, border_type="constant").clamp_min(1e-6)
     nearest = nearest_known_along(known, -1)  # [B, 1, H, W]; -1: a row with nothing known
     in_row = nearest >= 0
     colour = pull_push(smoothed.gather(-1, nearest.clamp_min(0).expand_as(values)), in_row)

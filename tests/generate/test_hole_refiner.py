@@ -82,3 +82,8 @@ def test_a_flight_refines_at_the_training_size_only_where_it_keeps_the_rendered_
         frame = flight.advance()
         assert frame.rgb.shape[-2:] == (256, 256) and bool(torch.isfinite(frame.rgb).all())
         assert seen and {tuple(args[0].shape[-2:]) for args in seen} == {expected}
+
+
+def test_a_refiner_config_with_an_unreadable_input_size_is_refused():
+    with pytest.raises(ValueError, match="input_size must be >= 32, got 16"):
+        RefinerNet(RefinerConfig(input_size=16))
