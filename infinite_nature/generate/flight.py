@@ -145,6 +145,7 @@ class Flight:
         dtype: torch.dtype = torch.float32,
         keep_visible: bool = True,
         detail: torch.Tensor | None = None,  # [1, 3, kH, kW] the photo at k = 2 or 4 times rgb's size
+        detail_octaves: bool = True,  # texture finer than the source where the flight magnifies past it
     ) -> None:
         self.device = next(refiner.parameters()).device
         self.dtype = dtype
@@ -159,7 +160,11 @@ class Flight:
         self.disparity = torch.where(sky, DISPARITY_MIN, disparity).to(self.device, torch.float32)
         self.sky = sky.to(self.device)
         self.pose = torch.eye(4, dtype=torch.float64)
-        first_detail = None if detail is None else SourceDetail.build(detail.to(self.device, torch.float32), self.disparity)
+        self.detail_octaves = detail_octaves
+        if detail is not None:
+            first_detail = SourceDetail.build(detail.to(self.device, torch.float32), self.disparity, detail_octaves)
+        else:
+            first_detail = SourceDetail.octaves_only(self.rgb) if detail_octaves else None
         self.anchor = Anchor(self.rgb, self.disparity, self.sky, self.pose, self.intrinsics, first_detail)
         self.anchors_made = 1
         self.step = 0
@@ -222,13 +227,16 @@ class Flight:
 
     def _finer_current(self) -> SourceDetail | None:
         """The current frame's finer pixels, read from the anchor's, if it has any (a photo's first
-        anchor does): so a new anchor keeps the detail the photo still has to give."""
+        anchor does): so a new anchor keeps the detail the photo still has to give; and the
+        octaves finer than those."""
         anchor = self.anchor
         if anchor.detail is None:
             return None
+        if anchor.detail.factor == 1:
+            return SourceDetail.octaves_only(self.rgb)
         fine = finer_view(self.rgb, self.disparity, ~self.sky, self.intrinsics, anchor.rgb, anchor.disparity,
                           anchor.intrinsics, anchor.transform_to(self.pose), anchor.detail)
-        return SourceDetail.build(fine, self.disparity)
+        return SourceDetail.build(fine, self.disparity, self.detail_octaves)
 
     def _synthesise(
         self, splatted: SplatResult, pose: torch.Tensor, target_k: torch.Tensor

@@ -43,6 +43,7 @@ class GenerateOptions:
     dtype: torch.dtype = torch.float32
     progress: bool = True
     photo_detail: bool = True  # read a photo's finer pixels where the flight magnifies it
+    detail_octaves: bool = True  # texture finer than the source where the flight magnifies past it
 
 
 def make_controller(options: GenerateOptions) -> CameraController:
@@ -92,7 +93,8 @@ def generate_one(first: FirstFrame, output: Path, networks: FlightNetworks, opti
     first = prepare_first_frame(first, options, networks, device)
     controller = make_controller(options)
     flight = Flight(first.rgb, first.disparity, first.sky, first.fov, networks.refiner, networks.sky, controller,
-                    seed=options.seed, dtype=options.dtype, detail=first.detail if options.photo_detail else None)
+                    seed=options.seed, dtype=options.dtype, detail=first.detail if options.photo_detail else None,
+                    detail_octaves=options.detail_octaves)
     height, width = first.rgb.shape[-2:]
     log = CameraLog(height, width)
     first_image = tensor_to_image(first.rgb)

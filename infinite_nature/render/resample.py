@@ -32,6 +32,7 @@ import torch
 import torch.nn.functional as F
 
 from infinite_nature.geometry.intrinsics import resize_intrinsics
+from infinite_nature.render.detail_octaves import FIRST_OCTAVE, octave_detail
 from infinite_nature.render.source_detail import (
     MIN_DETAIL_SHARE,
     SourceDetail,
@@ -213,24 +214,31 @@ def _with_detail(
     width: int,
 ) -> torch.Tensor:  # [H'*W', C]
     """``colour`` moved towards the source's finer levels where a pixel's footprint is smaller
-    than a source pixel."""
+    than a source pixel, and the octaves finer than those added where it is smaller still."""
     axis_x, axis_y = (a.reshape(-1, 2) for a in footprint_axes(source_uv.reshape(height, width, 2)))
     known = ~(source_uv.isnan().any(1) | axis_x.isnan().any(1) | axis_y.isnan().any(1))
     # the finer levels' share, min(1, levels - log2(k * minor)), reaches MIN_DETAIL_SHARE below this
     limit = 2 ** -MIN_DETAIL_SHARE
-    magnified = known & (torch.minimum(axis_x.norm(dim=1), axis_y.norm(dim=1)) < limit)
-    index = magnified.nonzero()[:, 0]
-    if index.numel() == 0:
-        return colour
+    finer = known & (torch.minimum(axis_x.norm(dim=1), axis_y.norm(dim=1)) < limit)  # reads the finer levels
+    extent = axis_x.abs() + axis_y.abs()  # [H'*W', 2] the footprint's extent along the source's x and y
+    octaves = torch.zeros_like(known) if detail.octaves is None else known & (
+        extent.amin(dim=1) * detail.factor < 2 ** -FIRST_OCTAVE)
 
     def sample(table, table_height, table_width, uv, disparity):
         return _sample_table(table, table_height, table_width, torch.zeros_like(disparity, dtype=torch.long), uv,
                              disparity, SAME_SURFACE_TOLERANCE, None)
 
-    fine, share = sample_detail(detail, source_uv[index], axis_x[index], axis_y[index], expected[index], sample,
-                                MIN_SAME_SURFACE_WEIGHT)
-    mixed = colour[index] + (fine.clamp(0, 1) - colour[index]) * share[:, None]
-    return colour.index_put((index,), mixed)
+    colour = colour.clone()
+    index = finer.nonzero()[:, 0]
+    if detail.levels and index.numel():
+        fine, share = sample_detail(detail, source_uv[index], axis_x[index], axis_y[index], expected[index], sample,
+                                    MIN_SAME_SURFACE_WEIGHT)
+        colour[index] += (fine.clamp(0, 1) - colour[index]) * share[:, None]
+    index = octaves.nonzero()[:, 0]
+    if index.numel():
+        position = source_uv[index] * detail.factor + (detail.factor - 1) / 2
+        colour[index] = (colour[index] + octave_detail(detail.octaves, position, extent[index] * detail.factor)).clamp(0, 1)
+    return colour
 
 
 def finer_view(

@@ -26,6 +26,8 @@ from dataclasses import dataclass
 import torch
 import torch.nn.functional as F
 
+from infinite_nature.render.detail_octaves import DetailOctaves
+
 MAX_DETAIL_FACTOR = 4  # finer than 4x the working size adds little and costs memory
 # and no finer image over about 1 MP: carrying it to a new anchor (``finer_view``) took 0.6 s and
 # 630 MB for 1024 x 768 here (2 CPU cores), 4.4 s and 3.3 GB for 2048 x 2048
@@ -58,17 +60,20 @@ def pixel_rows(image: torch.Tensor, disparity: torch.Tensor) -> torch.Tensor:  #
 class SourceDetail:
     """The source image at ``factor`` (2 or 4) times the splatted size and at each power of two
     in between, finest first, each with the source disparity upsampled to it (for the
-    same-surface test), as tables of rows (``pixel_rows``)."""
+    same-surface test), as tables of rows (``pixel_rows``); and the octaves of texture finer
+    than the finest of them. Factor 1: no finer levels, only the octaves."""
 
     factor: int
     tables: list[torch.Tensor]  # [h_i * w_i, C + 1] each, finest first
     sizes: list[tuple[int, int]]  # (h_i, w_i)
+    octaves: DetailOctaves | None = None  # texture finer than the finest level, where a flight magnifies past it
 
     @classmethod
     def build(
         cls,
         fine: torch.Tensor,  # [1, C, k H, k W] the photo at k times the working size
         disparity: torch.Tensor,  # [1, 1, H, W] the working image's disparity
+        octaves: bool = True,  # also synthesise octaves finer than ``fine`` (render/detail_octaves.py)
     ) -> SourceDetail:
         height, width = disparity.shape[-2:]
         factor = fine.shape[-1] // width
@@ -82,7 +87,12 @@ class SourceDetail:
             tables.append(pixel_rows(level, up))
             sizes.append(size)
             level = F.avg_pool2d(level, 2)
-        return cls(factor, tables, sizes)
+        return cls(factor, tables, sizes, DetailOctaves.build(fine) if octaves else None)
+
+    @classmethod
+    def octaves_only(cls, image: torch.Tensor) -> SourceDetail:  # [1, C, H, W] the working image
+        """No finer pixels than the working image (factor 1), only the octaves synthesised from it."""
+        return cls(1, [], [], DetailOctaves.build(image))
 
     @property
     def levels(self) -> int:

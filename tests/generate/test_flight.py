@@ -237,7 +237,7 @@ def test_a_photo_with_finer_pixels_stays_sharper_when_flown_into(tiny_weights):
     last = {}
     for name, detail in (("plain", None), ("detail", fine)):
         flight = Flight(working, view.disparity, view.sky, fov, networks.refiner, networks.sky, StraightPath(0.05),
-                        detail=detail)
+                        detail=detail, detail_octaves=False)
         frames = iter(flight)
         assert torch.equal(next(frames).rgb, working)
         for _ in range(8):
@@ -250,3 +250,28 @@ def test_a_photo_with_finer_pixels_stays_sharper_when_flown_into(tiny_weights):
         next(frames)
     assert flight.anchors_made > 1
     assert flight.anchor.detail is not None and flight.anchor.detail.sizes[0] == (96, 96)
+
+
+def test_a_flight_adds_finer_octaves_where_it_magnifies_past_its_source(tiny_weights):
+    """Without a photo's finer pixels, the octaves come from the working image itself (factor 1):
+    the first frame is as it was, flown-into ground is sharper, and new anchors get their own."""
+    from infinite_nature.evaluate.metrics import sharpness
+
+    networks = load_flight_networks(str(tiny_weights), torch.device("cpu"))
+    view, fov = _first(48)
+    rgb = (view.rgb + 0.1 * torch.randn(1, 1, 48, 48) * ~view.sky).clamp(0, 1)  # textured ground (the world is smooth at 48 px)
+    last = {}
+    for octaves in (False, True):
+        flight = Flight(rgb, view.disparity, view.sky, fov, networks.refiner, networks.sky, StraightPath(0.1),
+                        detail_octaves=octaves)
+        assert (flight.anchor.detail is not None) == octaves
+        frames = iter(flight)
+        assert torch.equal(next(frames).rgb, rgb)
+        for _ in range(8):
+            frame = next(frames)
+        last[octaves] = frame.rgb[..., 24:, :]  # the ground, nearest and most magnified
+    assert sharpness(last[True]) > 1.2 * sharpness(last[False])
+    while flight.anchors_made == 1 and flight.step < 60:
+        next(frames)
+    assert flight.anchors_made > 1
+    assert flight.anchor.detail.factor == 1 and flight.anchor.detail.octaves is not None

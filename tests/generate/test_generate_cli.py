@@ -253,3 +253,21 @@ def test_a_photo_flight_reads_the_photos_finer_pixels_unless_told_not_to(tmp_pat
     assert np.array_equal(frames["detail"][0], frames["plain"][0])
     changed = np.abs(frames["detail"][1] - frames["plain"][1]).max(axis=2) > 8
     assert changed.mean() > 0.01  # 3% measured with the tiny test weights' depth
+
+
+def test_no_detail_octaves_leaves_magnified_surfaces_as_the_source_has_them(tmp_path, tiny_weights):
+    """The first frame is the photo either way; where the flight magnifies it, the octaves show
+    (with the tiny test weights' depth, in a few pixels of each frame)."""
+    texture = np.random.default_rng(2).integers(0, 256, (32, 48, 1), dtype=np.uint8)
+    photo = tmp_path / "texture.png"
+    Image.fromarray(np.repeat(texture, 3, axis=2)).save(photo)
+    frames = {}
+    for name, extra in (("octaves", []), ("plain", ["--no-detail-octaves"])):
+        args = ["generate", "--weights", str(tiny_weights), "--quiet", "--size", "48", str(photo), "--frames", "10",
+                "--path", "straight", "--speed", "0.15", "-o", str(tmp_path / name), *extra]
+        assert main(args) == 0
+        frames[name] = np.stack([np.asarray(Image.open(tmp_path / name / f"{i:05d}.png"), dtype=np.float32)
+                                 for i in range(10)])
+    assert np.array_equal(frames["octaves"][0], frames["plain"][0])
+    changed = np.abs(frames["octaves"] - frames["plain"]).max(axis=3) > 8  # [10, H, W]
+    assert changed.sum() >= 20
