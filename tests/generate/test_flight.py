@@ -182,6 +182,22 @@ def test_a_corner_hole_above_the_sky_line_is_sky_though_its_column_meets_ground(
     assert not bool(decided[..., 10:, :].any())
 
 
+def test_a_side_strip_takes_the_sky_beside_it_though_ground_is_nearer_below():
+    """The top-left corner after a turn and a climb, the strip's edge one pixel ragged (as the
+    sunset photo's flight left it): the column beside the strip holds only a little sky, so
+    the sky line there is high, and the pixels below it are nearer to the ground under the
+    strip than to the sky beside them. They are sky: a side strip looks along its rows (looking
+    down its columns made a dark peak of ground grow in the sky's corner)."""
+    valid = torch.ones(1, 1, 24, 32, dtype=torch.bool)
+    valid[..., :16, :13] = False  # the side strip, down to row 15
+    valid[..., :6, 12] = True  # its edge one pixel further left in rows 0-5
+    sky = torch.zeros_like(valid)
+    sky[..., :12, :] = True  # the rendered sky ends at row 11
+    decided = sky_in_holes(torch.zeros_like(valid), sky, valid)
+    assert bool(decided[..., :12, :].all())
+    assert not bool(decided[..., 12:, :].any())
+
+
 def test_the_strip_a_turn_opens_keeps_the_horizon_level():
     """Sky rows continue as sky and ground rows as ground into the strip a turn opens, whatever
     the refiner makes of it (left to the refiner, photo flights grew humps of ground into the
