@@ -36,7 +36,7 @@ from infinite_nature.generate.hole_refiner import refine_holes
 from infinite_nature.geometry.intrinsics import intrinsics_from_fov
 from infinite_nature.geometry.pose import relative_pose
 from infinite_nature.render.fill import keep_rendered, render_for_refiner
-from infinite_nature.render.inpaint import axis_neighbours, nearest_known_along, open_to_side, within_leeway
+from infinite_nature.render.inpaint import axis_neighbours, nearest_known_along, within_leeway
 from infinite_nature.render.resample import finer_view
 from infinite_nature.render.sky_dome import carry_round_dome, degrees_from, render_panorama, view_to_panorama
 from infinite_nature.render.source_detail import SourceDetail
@@ -94,7 +94,7 @@ def sky_in_holes(refined_sky: torch.Tensor, sky: torch.Tensor, valid: torch.Tens
     has_sky = lowest >= 0
     lowest = lowest.gather(-1, nearest_known_along(has_sky, -1).clamp_min(0))  # of the nearest column with sky
     above_sky = rows <= lowest  # [B, 1, H, W]; false everywhere in a view without sky
-    (before, before_found), (after, after_found) = axis_neighbours(sky, valid, prefer_rows=open_to_side(valid))
+    (before, before_found), (after, after_found) = axis_neighbours(sky, valid)
     met = before_found | after_found
     all_sky = met & (before | ~before_found) & (after | ~after_found)
     all_ground = met & (~before | ~before_found) & (~after | ~after_found)

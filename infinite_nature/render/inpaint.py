@@ -191,18 +191,14 @@ def interpolate_across(
     return table.view(batch, height, width, channels).permute(0, 3, 1, 2), reached.view_as(known)
 
 
-def axis_neighbours(
-    values: torch.Tensor,  # [B, C, H, W]
-    known: torch.Tensor,  # [B, 1, H, W] bool
-    prefer_rows: torch.Tensor | None = None,  # [B, 1, H, W] bool: these look along their row where it meets one
-) -> tuple[tuple[torch.Tensor, torch.Tensor], ...]:
+def axis_neighbours(values: torch.Tensor, known: torch.Tensor) -> tuple[tuple[torch.Tensor, torch.Tensor], ...]:
     """For every pixel, the values ([B, C, H, W]) of the first known pixel met in each direction
-    along its row or along its column, whichever meets one sooner (a strip at the frame's side
-    is bordered along its rows, one across the top along its columns), each with whether one
-    was met ([B, 1, H, W] bool). Known pixels meet themselves. ``prefer_rows`` marks pixels
-    that take their row whenever it meets a known pixel: in the corner where a side strip
-    meets the frame's top, a pixel may be nearer to the pixels below it than to those beside
-    it, yet belongs to the side strip."""
+    along its row or along its column, whichever meets one sooner, each with whether one was
+    met ([B, 1, H, W] bool). Known pixels meet themselves. A strip at the frame's side is
+    bordered along its rows and one across the top along its columns, so a pixel whose row
+    meets a known pixel on one side only (a side strip's) looks along its row even where its
+    column meets one sooner: in the corner where a side strip meets the top, a pixel may be
+    nearer to the pixels below it than to those beside it, yet belongs to the side strip."""
     far = sum(known.shape[-2:])
     axes = []
     for dim in (-1, -2):  # the row, then the column
@@ -215,8 +211,7 @@ def axis_neighbours(
         axes.append(sides)
     row, column = axes
     row_nearer = torch.minimum(row[0][2], row[1][2]) <= torch.minimum(column[0][2], column[1][2])  # [B, 1, H, W]
-    if prefer_rows is not None:
-        row_nearer |= prefer_rows & (row[0][1] | row[1][1])
+    row_nearer |= row[0][1] ^ row[1][1]  # a side strip's pixel: its row meets a known pixel on one side only
     return tuple((torch.where(row_nearer, r[0], c[0]), torch.where(row_nearer, r[1], c[1])) for r, c in zip(row, column))
 
 

@@ -101,10 +101,10 @@ def test_holes_whose_mirror_image_leaves_the_frame_are_not_found():
     assert not bool(found[..., :, 6:].any())  # mirror images beyond column 0
 
 
-def _brute_force_axis_neighbours(values: torch.Tensor, known: torch.Tensor, prefer_rows: torch.Tensor | None = None):
+def _brute_force_axis_neighbours(values: torch.Tensor, known: torch.Tensor):
     """Per pixel: the first known values met going both ways along the row, or along the
-    column where that meets one sooner (ties go to the row; so do ``prefer_rows`` pixels whose
-    row meets one); None on a side that meets none."""
+    column where that meets one sooner (ties go to the row, and so do pixels whose row meets
+    a known pixel on one side only); None on a side that meets none."""
     _, _, height, width = known.shape
     k = known[0, 0]
     out = {}
@@ -117,8 +117,8 @@ def _brute_force_axis_neighbours(values: torch.Tensor, known: torch.Tensor, pref
             far = height + width
             row = min(x - left if left is not None else far, right - x if right is not None else far)
             column = min(y - up if up is not None else far, down - y if down is not None else far)
-            preferred = prefer_rows is not None and bool(prefer_rows[0, 0, y, x]) and row < far
-            if row <= column or preferred:
+            side_strip = (left is None) != (right is None)
+            if row <= column or side_strip:
                 out[y, x] = tuple(None if xx is None else values[0, :, y, xx] for xx in (left, right))
             else:
                 out[y, x] = tuple(None if yy is None else values[0, :, yy, x] for yy in (up, down))
@@ -131,15 +131,12 @@ def test_axis_neighbours_match_a_brute_force_search(device):
     known[..., 2, :] = False  # a row with nothing known: its pixels look along their columns
     known[..., :, 0] = False
     values = torch.rand(1, 2, 9, 13, generator=generator)
-    prefer = torch.rand(1, 1, 9, 13, generator=generator) > 0.5
-    for prefer_rows in (None, prefer):
-        (before, before_found), (after, after_found) = axis_neighbours(
-            values.to(device), known.to(device), None if prefer_rows is None else prefer_rows.to(device))
-        for (y, x), (want_before, want_after) in _brute_force_axis_neighbours(values, known, prefer_rows).items():
-            for got, found, want in ((before, before_found, want_before), (after, after_found, want_after)):
-                assert bool(found[0, 0, y, x]) == (want is not None), (y, x)
-                if want is not None:
-                    torch.testing.assert_close(got[0, :, y, x].cpu(), want)
+    (before, before_found), (after, after_found) = axis_neighbours(values.to(device), known.to(device))
+    for (y, x), (want_before, want_after) in _brute_force_axis_neighbours(values, known).items():
+        for got, found, want in ((before, before_found, want_before), (after, after_found, want_after)):
+            assert bool(found[0, 0, y, x]) == (want is not None), (y, x)
+            if want is not None:
+                torch.testing.assert_close(got[0, :, y, x].cpu(), want)
 
 
 def test_a_side_strip_is_bordered_along_its_rows_and_a_top_strip_along_its_columns():
