@@ -6,6 +6,8 @@ refiner's training (so the network trains on exactly what it sees in a flight).
   real texture;
 * ``cover_magnified``: where the view magnifies its source, a pixel reached by a point is
   covered at the local point density, not at splat's 1:1 threshold;
+* ``cover_surfaces``: where it magnifies a surface past the points' reach, the surface
+  between them (``render.surface_mesh``) covers what lies behind it, and the holes in it;
 * ``fill_small_holes``: interpolate the holes up to ``SMALL_HOLE_SIZE - 1`` pixels across
   (the cracks magnification leaves between splatted points, thin disocclusion slivers), so
   the refiner only has to invent what was really unseen. Measured on held-out worlds,
@@ -28,12 +30,14 @@ from kornia.filters import gaussian_blur2d
 from kornia.morphology import erosion
 
 from infinite_nature.disparity import DISPARITY_MAX, DISPARITY_MIN
+from infinite_nature.render.alpha import edge_alpha
 from infinite_nature.render.inpaint import (
     continue_rows, interpolate_across, mirror_into_holes, open_to_side, pull_push, within_leeway,
 )
 from infinite_nature.render.resample import SAME_SURFACE_TOLERANCE, resample_colour
 from infinite_nature.render.source_detail import SourceDetail
-from infinite_nature.render.splatting import SplatResult, splat
+from infinite_nature.render.splatting import SplatResult, project_pixels, splat
+from infinite_nature.render.surface_mesh import rasterise_surfaces
 
 SMALL_HOLE_SIZE = 13  # a 13x13 closing covers holes up to 12 px across
 ALPHA_THRESHOLD, COVERAGE_THRESHOLD = 0.3, 0.5  # the validity thresholds render_for_refiner gives splat
@@ -118,6 +122,39 @@ def cover_magnified(splatted: SplatResult) -> SplatResult:
     return replace(splatted, valid=splatted.valid | (reached & covered))
 
 
+def cover_surfaces(
+    splatted: SplatResult,
+    features: torch.Tensor,  # [B, C, H, W] what was splatted
+    disparity: torch.Tensor,  # [B, 1, H, W]
+    intrinsics: torch.Tensor,  # [B, 3, 3] source camera
+    transform: torch.Tensor,  # [B, 4, 4] source camera -> target camera
+    target_intrinsics: torch.Tensor,  # [B, 3, 3]
+) -> SplatResult:
+    """``splatted`` with the source's surfaces (its pixel grid as a mesh, cut at depth edges:
+    splat's edge alpha under ``ALPHA_THRESHOLD``) shown where the view magnifies them past the
+    points' reach: in the holes between their points, and over whatever farther surface
+    (beyond ``SAME_SURFACE_TOLERANCE``) showed through those holes. There, features and
+    disparity are the mesh's; the resampler then reads the colour back from the source."""
+    batch, channels = features.shape[:2]
+    uv, depth = project_pixels(disparity, intrinsics, transform, target_intrinsics)  # [B, N, 2], [B, N]
+    surface = (edge_alpha(disparity) > ALPHA_THRESHOLD).flatten(1)  # [B, N]
+    mesh = rasterise_surfaces(uv, depth, features.flatten(2), surface, tuple(disparity.shape[-2:]),
+                              tuple(splatted.disparity.shape[-2:]))
+    nearer = mesh.disparity > splatted.disparity * (1 + SAME_SURFACE_TOLERANCE)
+    shown = mesh.covered & (~splatted.valid | nearer)  # [B, 1, H', W']
+    if not bool(shown.any()):
+        return splatted
+    ones = torch.ones_like(splatted.alpha)
+    return replace(
+        splatted,
+        features=torch.where(shown, mesh.values, splatted.features),
+        disparity=torch.where(shown, mesh.disparity, splatted.disparity),
+        alpha=torch.where(shown, ones, splatted.alpha),
+        coverage=torch.where(shown, ones, splatted.coverage),
+        valid=splatted.valid | shown,
+    )
+
+
 def render_for_refiner(
     features: torch.Tensor,  # [B, C, H, W], colour in the first three channels
     disparity: torch.Tensor,  # [B, 1, H, W] > 0
@@ -127,13 +164,14 @@ def render_for_refiner(
     detail: SourceDetail | None = None,  # the source colour's finer pixels, if known
 ) -> SplatResult:
     """The view the refiner gets: the source rendered into the target camera (magnified
-    surfaces kept whole: ``cover_magnified``) with holes up to ``SMALL_HOLE_SIZE - 1`` px
+    surfaces kept whole: ``cover_magnified``, ``cover_surfaces``) with holes up to ``SMALL_HOLE_SIZE - 1`` px
     interpolated and colour resampled from the source (and from its finer pixels where the
     view magnifies it)."""
     target_intrinsics = intrinsics if target_intrinsics is None else target_intrinsics
     splatted = splat(features, disparity, intrinsics, transform, target_intrinsics=target_intrinsics,
                      alpha_threshold=ALPHA_THRESHOLD, coverage_threshold=COVERAGE_THRESHOLD)
-    filled = fill_small_holes(cover_magnified(splatted))
+    covered = cover_surfaces(cover_magnified(splatted), features, disparity, intrinsics, transform, target_intrinsics)
+    filled = fill_small_holes(covered)
     return resample_colour(filled, features[:, :3], disparity, intrinsics, target_intrinsics, transform, detail)
 
 
