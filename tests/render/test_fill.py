@@ -34,7 +34,21 @@ def test_a_fill_of_a_colour_the_scene_lacks_takes_the_surroundings_colour_and_te
     far_from_hole = ~torch.nn.functional.max_pool2d((~valid).float(), 9, stride=1, padding=4).bool()
     outside = far_from_hole.expand_as(rgb)
     torch.testing.assert_close(rgb[outside], _stripes()[outside], atol=1e-6, rtol=0)
-    assert torch.allclose(disparity[0, 0, 30, 30], torch.tensor(0.2)) and float(keep[0, 0, 30, 30]) == 0.0
+    assert float(keep[0, 0, 30, 30]) == 0.0
+    # the refiner says 0.2; the hole takes its surroundings' disparity (the refiner's comes in blocks)
+    torch.testing.assert_close(disparity[0, 0, 20:44, 20:44], torch.full((24, 24), 0.3))
+
+
+def test_a_side_strip_keeps_the_refiners_disparity():
+    splatted, _ = _splat_with_hole(_stripes())
+    valid = splatted.valid.clone()
+    valid[..., 48:] = False  # a strip a turn opened at the frame's right side
+    strip = SplatResult(splatted.features * valid, splatted.disparity * valid, valid.float(), valid.float(), valid,
+                        "torch")
+    refined_disparity = torch.full((1, 1, 64, 64), 0.2)
+    _, disparity, _ = keep_rendered(_stripes(), refined_disparity, strip, torch.zeros_like(valid))
+    torch.testing.assert_close(disparity[0, 0, :, 52:], torch.full((64, 12), 0.2))
+    torch.testing.assert_close(disparity[0, 0, 24:40, 24:40], torch.full((16, 16), 0.3))
 
 
 def test_a_fill_close_to_the_surroundings_colour_is_left_alone():
