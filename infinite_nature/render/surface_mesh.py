@@ -45,14 +45,16 @@ def _magnified_quads(
     surface: torch.Tensor,  # [H, W] bool
 ) -> torch.Tensor:  # [Q] flat index of each chosen square's top-left pixel
     """The squares of four neighbouring pixels, all inside a surface and in front of the camera,
-    whose target box spans ``MIN_EXTENT`` to ``MAX_EXTENT`` pixels: found with shifted slices,
-    so the (usually few) magnified squares are picked before any per-triangle work."""
+    whose target box spans ``MIN_EXTENT`` to ``MAX_EXTENT`` pixels and holds a pixel centre:
+    found with shifted slices, so the magnified squares are picked before any per-triangle
+    work (a surface stretched along one axis only has many boxes between two columns)."""
     corners = lambda x: (x[:-1, :-1], x[:-1, 1:], x[1:, :-1], x[1:, 1:])  # noqa: E731
     uv_corners = corners(uv)
     low = torch.minimum(torch.minimum(uv_corners[0], uv_corners[1]), torch.minimum(uv_corners[2], uv_corners[3]))
     high = torch.maximum(torch.maximum(uv_corners[0], uv_corners[1]), torch.maximum(uv_corners[2], uv_corners[3]))
     extent = (high - low).amax(dim=-1)  # [H - 1, W - 1]
     chosen = (extent >= MIN_EXTENT) & (extent <= MAX_EXTENT)
+    chosen &= (low.ceil() <= high.floor()).all(dim=-1)  # a pixel centre inside the box
     usable = surface & (depth > NEAR_DEPTH)
     for corner in corners(usable):
         chosen &= corner
@@ -99,22 +101,23 @@ def _draw(
     count = span[:, 0] * span[:, 1]
     start = count.cumsum(0) - count  # [T] each triangle's first candidate
     owner = torch.repeat_interleave(torch.arange(count.numel(), device=count.device), count)  # [P]
-    offset = torch.arange(owner.numel(), device=count.device) - start[owner]
-    columns = span[owner, 0]
-    x = first[owner, 0] + (offset % columns).to(first.dtype)  # [P] candidate pixel centres
-    y = first[owner, 1] + (offset // columns).to(first.dtype)
-    plane = planes[owner]  # [P, 9]
+    offset = torch.arange(owner.numel(), device=count.device) - start.index_select(0, owner)
+    columns = span[:, 0].index_select(0, owner)
+    corner = first.index_select(0, owner)  # [P, 2] the box's first pixel centre
+    x = corner[:, 0] + (offset % columns).to(first.dtype)  # [P] candidate pixel centres
+    y = corner[:, 1] + (offset // columns).to(first.dtype)
+    plane = planes.index_select(0, owner)  # [P, 9]
     w_b = plane[:, 0] * x + plane[:, 1] * y + plane[:, 2]
     w_c = plane[:, 3] * x + plane[:, 4] * y + plane[:, 5]
     inside = ((w_b >= -1e-6) & (w_c >= -1e-6) & (w_b + w_c <= 1 + 1e-6)).nonzero()[:, 0]
-    owner, x, y, w_b, w_c, plane = (t[inside] for t in (owner, x, y, w_b, w_c, plane))
+    owner, x, y, w_b, w_c, plane = (t.index_select(0, inside) for t in (owner, x, y, w_b, w_c, plane))
     disparity = plane[:, 6] * x + plane[:, 7] * y + plane[:, 8]  # affine in screen space over a plane
     flat = y.long() * width + x.long()
     out_disparity.scatter_reduce_(0, flat, disparity, reduce="amax")
     wins = (disparity >= out_disparity[flat]).nonzero()[:, 0]
-    owner, flat, w_b, w_c = owner[wins], flat[wins], w_b[wins], w_c[wins]
-    perspective = torch.stack([1 - w_b - w_c, w_b, w_c], dim=1) * inverse_z[owner]  # [P', 3]
-    corner_values = values[:, triangles[owner]]  # [C, P', 3]
+    owner, flat, w_b, w_c = (t.index_select(0, wins) for t in (owner, flat, w_b, w_c))
+    perspective = torch.stack([1 - w_b - w_c, w_b, w_c], dim=1) * inverse_z.index_select(0, owner)  # [P', 3]
+    corner_values = values.index_select(1, triangles.index_select(0, owner).flatten()).view(values.shape[0], -1, 3)
     out_values[:, flat] = (corner_values * perspective).sum(dim=-1) / perspective.sum(dim=1)
 
 
@@ -143,24 +146,27 @@ def rasterise_surfaces(
         right, below = top_left + 1, top_left + source_width  # two triangles per square, one diagonal
         triangles = torch.cat([torch.stack([top_left, right, below], dim=1),
                                torch.stack([right, below + 1, below], dim=1)])  # [T, 3] vertex indices
-        corner_uv = uv[b][triangles]  # [T, 3, 2]
-        inverse_z = 1.0 / depth[b][triangles]  # [T, 3]
+        corner_uv = uv[b].index_select(0, triangles.flatten()).view(-1, 3, 2)  # [T, 3, 2]
         low = torch.minimum(torch.minimum(corner_uv[:, 0], corner_uv[:, 1]), corner_uv[:, 2])  # [T, 2]
         high = torch.maximum(torch.maximum(corner_uv[:, 0], corner_uv[:, 1]), corner_uv[:, 2])
-        nearest_corner = torch.maximum(torch.maximum(inverse_z[:, 0], inverse_z[:, 1]), inverse_z[:, 2])
-        farthest_corner = torch.minimum(torch.minimum(inverse_z[:, 0], inverse_z[:, 1]), inverse_z[:, 2])
-        planes, proper = _barycentric_planes(corner_uv, inverse_z)  # [T, 9], [T]
         first = low.ceil().clamp_min(0)  # [T, 2] the first and last pixel centres inside each box
         last = torch.minimum(high.floor(), torch.tensor([width - 1, height - 1], device=uv.device, dtype=uv.dtype))
         span = (last - first + 1).clamp_min(0).long()  # [T, 2]
-        use = proper & (farthest_corner * (1 + MAX_DEPTH_STEP) >= nearest_corner) & (span > 0).all(dim=1)
-        kept = use.nonzero()[:, 0]
-        total = (span[kept, 0] * span[kept, 1]).cumsum(0)  # [T'] candidates up to each triangle
+        kept = (span > 0).all(dim=1).nonzero()[:, 0]  # most triangles of a square 2-3 px across hold no centre
+        triangles, corner_uv, first, span = (t.index_select(0, kept) for t in (triangles, corner_uv, first, span))
+        inverse_z = 1.0 / depth[b].index_select(0, triangles.flatten()).view(-1, 3)  # [T', 3]
+        nearest_corner = torch.maximum(torch.maximum(inverse_z[:, 0], inverse_z[:, 1]), inverse_z[:, 2])
+        farthest_corner = torch.minimum(torch.minimum(inverse_z[:, 0], inverse_z[:, 1]), inverse_z[:, 2])
+        planes, proper = _barycentric_planes(corner_uv, inverse_z)  # [T', 9], [T']
+        kept = (proper & (farthest_corner * (1 + MAX_DEPTH_STEP) >= nearest_corner)).nonzero()[:, 0]
+        triangles, corner_uv, inverse_z, planes, first, span = (
+            t.index_select(0, kept) for t in (triangles, corner_uv, inverse_z, planes, first, span))
+        total = (span[:, 0] * span[:, 1]).cumsum(0)  # [T'] candidates up to each triangle
         begin = 0
         while begin < kept.numel():
             done = int(total[begin - 1]) if begin else 0
             end = max(begin + 1, int(torch.searchsorted(total, done + CANDIDATE_BUDGET, right=True)))
-            part = kept[begin:end]
+            part = slice(begin, end)
             _draw(triangles[part], corner_uv[part], inverse_z[part], planes[part], first[part], span[part],
                   values[b], out_values[b], out_disparity[b], width)
             begin = end
