@@ -45,16 +45,14 @@ def _magnified_quads(
     surface: torch.Tensor,  # [H, W] bool
 ) -> torch.Tensor:  # [Q] flat index of each chosen square's top-left pixel
     """The squares of four neighbouring pixels, all inside a surface and in front of the camera,
-    whose target box spans ``MIN_EXTENT`` to ``MAX_EXTENT`` pixels and holds a pixel centre:
-    found with shifted slices, so the magnified squares are picked before any per-triangle
-    work (a surface stretched along one axis only has many boxes between two columns)."""
+    whose target box spans ``MIN_EXTENT`` to ``MAX_EXTENT`` pixels: found with shifted slices,
+    so the magnified squares are picked before any per-triangle work."""
     corners = lambda x: (x[:-1, :-1], x[:-1, 1:], x[1:, :-1], x[1:, 1:])  # noqa: E731
     uv_corners = corners(uv)
     low = torch.minimum(torch.minimum(uv_corners[0], uv_corners[1]), torch.minimum(uv_corners[2], uv_corners[3]))
     high = torch.maximum(torch.maximum(uv_corners[0], uv_corners[1]), torch.maximum(uv_corners[2], uv_corners[3]))
     extent = (high - low).amax(dim=-1)  # [H - 1, W - 1]
     chosen = (extent >= MIN_EXTENT) & (extent <= MAX_EXTENT)
-    chosen &= (low.ceil() <= high.floor()).all(dim=-1)  # a pixel centre inside the box
     usable = surface & (depth > NEAR_DEPTH)
     for corner in corners(usable):
         chosen &= corner
