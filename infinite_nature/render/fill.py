@@ -135,7 +135,6 @@ def cover_surfaces(
     points' reach: in the holes between their points, and over whatever farther surface
     (beyond ``SAME_SURFACE_TOLERANCE``) showed through those holes. There, features and
     disparity are the mesh's; the resampler then reads the colour back from the source."""
-    batch, channels = features.shape[:2]
     uv, depth = project_pixels(disparity, intrinsics, transform, target_intrinsics)  # [B, N, 2], [B, N]
     surface = (edge_alpha(disparity) > ALPHA_THRESHOLD).flatten(1)  # [B, N]
     mesh = rasterise_surfaces(uv, depth, features.flatten(2), surface, tuple(disparity.shape[-2:]),
@@ -164,9 +163,9 @@ def render_for_refiner(
     detail: SourceDetail | None = None,  # the source colour's finer pixels, if known
 ) -> SplatResult:
     """The view the refiner gets: the source rendered into the target camera (magnified
-    surfaces kept whole: ``cover_magnified``, ``cover_surfaces``) with holes up to ``SMALL_HOLE_SIZE - 1`` px
-    interpolated and colour resampled from the source (and from its finer pixels where the
-    view magnifies it)."""
+    surfaces kept whole: ``cover_magnified``, ``cover_surfaces``) with holes up to
+    ``SMALL_HOLE_SIZE - 1`` px interpolated and colour resampled from the source (and from
+    its finer pixels where the view magnifies it)."""
     target_intrinsics = intrinsics if target_intrinsics is None else target_intrinsics
     splatted = splat(features, disparity, intrinsics, transform, target_intrinsics=target_intrinsics,
                      alpha_threshold=ALPHA_THRESHOLD, coverage_threshold=COVERAGE_THRESHOLD)

@@ -9,9 +9,11 @@ import pytest
 import torch
 
 from infinite_nature.geometry import intrinsics_from_fov
-from infinite_nature.render.fill import ALPHA_THRESHOLD, COVERAGE_THRESHOLD, cover_magnified, cover_surfaces, render_for_refiner
-from infinite_nature.render.splatting import NEAR_DEPTH, splat
 from infinite_nature.render import surface_mesh
+from infinite_nature.render.fill import (
+    ALPHA_THRESHOLD, COVERAGE_THRESHOLD, cover_magnified, cover_surfaces, render_for_refiner,
+)
+from infinite_nature.render.splatting import NEAR_DEPTH, splat
 from infinite_nature.render.surface_mesh import MAX_DEPTH_STEP, MAX_EXTENT, MIN_EXTENT, rasterise_surfaces
 
 
