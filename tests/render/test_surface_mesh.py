@@ -46,7 +46,7 @@ def _brute_force_disparity(uv, depth, surface, source_size, target_size):  # one
 
 
 @pytest.mark.parametrize("budget", [surface_mesh.CANDIDATE_BUDGET, 7])  # one batch, and many small ones
-def test_the_rasteriser_matches_a_brute_force_z_buffer(budget, monkeypatch):
+def test_the_rasteriser_matches_a_brute_force_z_buffer(budget, monkeypatch, device):
     monkeypatch.setattr(surface_mesh, "CANDIDATE_BUDGET", budget)
     generator = torch.Generator().manual_seed(3)
     rows, columns = torch.meshgrid(torch.arange(6.0), torch.arange(7.0), indexing="ij")
@@ -56,11 +56,12 @@ def test_the_rasteriser_matches_a_brute_force_z_buffer(budget, monkeypatch):
     depth = 2.0 + torch.rand(42, generator=generator, dtype=torch.float64) * 0.4  # some steps over MAX_DEPTH_STEP
     surface = torch.rand(42, generator=generator) > 0.1
     values = torch.rand(1, 2, 42, generator=generator, dtype=torch.float64)
-    mesh = rasterise_surfaces(uv[None], depth[None], values, surface[None], (6, 7), (26, 30))
+    mesh = rasterise_surfaces(uv[None].to(device), depth[None].to(device), values.to(device),
+                              surface[None].to(device), (6, 7), (26, 30))
     expected = _brute_force_disparity(uv, depth, surface, (6, 7), (26, 30))
     assert int((expected > 0).sum()) > 200  # a real test: most of the target is covered
-    torch.testing.assert_close(mesh.disparity[0, 0], expected, atol=1e-9, rtol=0)
-    assert torch.equal(mesh.covered[0, 0], expected > 0)
+    torch.testing.assert_close(mesh.disparity[0, 0].cpu(), expected, atol=1e-9, rtol=0)
+    assert torch.equal(mesh.covered[0, 0].cpu(), expected > 0)
     assert bool((mesh.values[:, :, ~mesh.covered[0, 0]] == 0).all())
 
 
@@ -88,8 +89,8 @@ def _slab_before_a_wall() -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, tor
     return features, disparity, intrinsics_from_fov(60.0, 64, 64), transform
 
 
-def test_a_magnified_surface_hides_what_lies_behind_it():
-    features, disparity, k, transform = _slab_before_a_wall()
+def test_a_magnified_surface_hides_what_lies_behind_it(device):
+    features, disparity, k, transform = (t.to(device) for t in _slab_before_a_wall())
     splatted = cover_magnified(splat(features, disparity, k, transform, alpha_threshold=ALPHA_THRESHOLD,
                                      coverage_threshold=COVERAGE_THRESHOLD))
     slab = (slice(None), slice(None), slice(22, 62), slice(2, 62))  # well inside the slab's new place
