@@ -245,11 +245,13 @@ class Flight:
         """The view at ``pose`` from its splat: refined holes, their fills, the sky dome in sky holes.
 
         A splat without holes is the frame as it is (rendered pixels are kept), so the refiner
-        and the fills are skipped: in auto-pilot flights about half the frames have none."""
+        and the fills are skipped: in auto-pilot flights about half the frames have none.
+        Rendered disparity is not clipped at the near plane (1): a surface nearer than that,
+        clipped, moved back out to 1 unit at every new anchor and flew along with the camera."""
         valid = splatted.valid
         splat_sky = splatted.features[:, 3:4] > 0.5
         if self.keep_visible and bool(valid.all()):
-            return splatted.features[:, :3], splatted.disparity.clamp(DISPARITY_MIN, DISPARITY_MAX), splat_sky
+            return splatted.features[:, :3], splatted.disparity.clamp_min(DISPARITY_MIN), splat_sky
         with self._autocast():
             if self.keep_visible:  # only the holes show it: at the refiner's training size
                 refined = refine_holes(self.refiner, splatted.features[:, :3], splatted.disparity, valid, self.style,

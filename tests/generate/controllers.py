@@ -19,3 +19,17 @@ class Yaw(CameraController):
         pose = state.pose.clone()
         pose[:3, :3] = state.pose[:3, :3] @ turn
         return pose
+
+
+class Climb(CameraController):
+    """Flies forward and up, ``forward`` and ``up`` scene units a frame, looking level: near
+    ground below slides down and out of the view, and a gap opens above its edge."""
+
+    def __init__(self, forward: float, up: float) -> None:
+        self.forward, self.up = forward, up
+
+    def next_pose(self, state: ViewState) -> torch.Tensor:
+        pose = state.pose.clone()
+        pose[2, 3] += self.forward
+        pose[1, 3] -= self.up  # up is -y
+        return pose

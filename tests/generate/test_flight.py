@@ -8,7 +8,7 @@ from infinite_nature.render.fill import fill_small_holes
 from infinite_nature.generate.weights import load_flight_networks
 from infinite_nature.world import World
 
-from tests.generate.controllers import Yaw
+from tests.generate.controllers import Climb, Yaw
 
 
 def _first(size=48):
@@ -291,3 +291,20 @@ def test_a_flight_adds_finer_octaves_where_it_magnifies_past_its_source(tiny_wei
         next(frames)
     assert flight.anchors_made > 1
     assert flight.anchor.detail.factor == 1 and flight.anchor.detail.octaves is not None
+
+
+def test_ground_the_camera_flies_over_leaves_the_view(tiny_weights):
+    """A new anchor keeps what it renders nearer than the near plane (disparity above 1) as near
+    as it is: clipped to the near plane, a bank the camera climbed over was pushed back out to
+    1 unit at every new anchor and stayed in the view, a wall flying along with the camera
+    (world 6012 of the validation worlds' short range)."""
+    networks = load_flight_networks(str(tiny_weights), torch.device("cpu"))
+    rgb = torch.rand(1, 3, 64, 64, generator=torch.Generator().manual_seed(0))
+    disparity = torch.full((1, 1, 64, 64), 0.05)
+    disparity[..., 40:, :] = 0.9  # a near bank across the bottom, 1.1 units away
+    flight = Flight(rgb, disparity, torch.zeros(1, 1, 64, 64, dtype=torch.bool), 60.0, networks.refiner,
+                    networks.sky, Climb(forward=0.15, up=0.05))
+    frames = {frame.index: frame for frame, _ in zip(flight, range(6))}
+    assert flight.anchors_made > 2  # the gap opening above the bank made new anchors on the way
+    assert float(frames[3].disparity.max()) > 1.2  # nearer than the near plane, as it is
+    assert float((frames[5].disparity > 0.8).float().mean()) < 0.01  # 0.75 units on and 0.25 up: gone
