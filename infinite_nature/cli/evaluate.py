@@ -28,7 +28,7 @@ def _run(args: argparse.Namespace) -> int:
     from infinite_nature.evaluate.depth import evaluate_depth
     from infinite_nature.evaluate.figures import contact_sheet, plot_series
     from infinite_nature.evaluate.long_range import LongRangeConfig, evaluate_long_range
-    from infinite_nature.evaluate.report import psnr_gain, sharpness_ratio, short_range_table
+    from infinite_nature.evaluate.report import psnr_gain, sharpness_ratio, short_range_table, worlds_line
     from infinite_nature.evaluate.short_range import HELD_OUT_SEEDS, ShortRangeConfig, evaluate_short_range
     from infinite_nature.generate.inputs import expand_inputs, load_photo
     from infinite_nature.generate.run import GenerateOptions, prepare_first_frame
@@ -55,9 +55,9 @@ def _run(args: argparse.Namespace) -> int:
     progress = not args.quiet
     short_config = ShortRangeConfig(seeds=HELD_OUT_SEEDS[: 3 if quick else args.worlds], size=size,
                                     steps=(1, 2, 5) if quick else (1, 2, 5, 10, 20), progress=progress)
-    short = evaluate_short_range(short_config, networks)
+    short, short_by_world = evaluate_short_range(short_config, networks)
     early = [s for s in short_config.steps if s <= 5]
-    report |= {"held_out_seeds": list(short_config.seeds), "short_range": short,
+    report |= {"held_out_seeds": list(short_config.seeds), "short_range": short, "short_range_by_world": short_by_world,
                "psnr_gain_over_telea_steps_1_5_db": psnr_gain(short, early),
                "sharpness_ratio_steps_1_5": sharpness_ratio(short, "ours", early)}
     report["depth"] = evaluate_depth(load_depth_sky(networks.depth_weights, device), HELD_OUT_SEEDS[: 6 if quick else 40], size,
@@ -103,7 +103,7 @@ def _run(args: argparse.Namespace) -> int:
     summary = (f"PSNR gain over warp + Telea (steps 1-5): {report['psnr_gain_over_telea_steps_1_5_db']:+.2f} dB; "
                f"sharpness / truth: {report['sharpness_ratio_steps_1_5']:.2f}; depth AbsRel {report['depth']['abs_rel']:.3f} "
                f"(median {report['depth']['abs_rel_median']:.3f}), sky IoU {report['depth']['sky_iou']:.3f}")
-    markdown = "\n".join([table, "", summary, "", *long_lines, ""])
+    markdown = "\n".join([table, "", worlds_line(short_by_world), "", summary, "", *long_lines, ""])
     print(markdown)
     write_text_atomic(out / "report.json", json.dumps(report, indent=2))
     write_text_atomic(out / "report.md", markdown)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import statistics
+
 
 def short_range_table(results: dict[str, dict[int, dict[str, float]]]) -> str:
     steps = sorted(next(iter(results.values())).keys())
@@ -26,3 +28,15 @@ def sharpness_ratio(results: dict[str, dict[int, dict[str, float]]], method: str
 def psnr_gain(results: dict[str, dict[int, dict[str, float]]], steps: list[int]) -> float:
     """Mean PSNR of ours minus warp + Telea over ``steps`` (dB)."""
     return sum(results["ours"][s]["psnr"] - results["warp_telea"][s]["psnr"] for s in steps) / len(steps)
+
+
+def worlds_line(by_world: dict[str, dict[int, dict[str, dict[int, float]]]], method: str = "ours") -> str:
+    """The last step's PSNR and disparity error of ``method`` world by world: their medians and
+    the three worst worlds, which can carry the mean on their own."""
+    step = max(by_world[method])
+    values = by_world[method][step]
+    psnrs, errors = values["psnr"], values["disparity_abs_rel"]
+    worst = sorted(psnrs, key=psnrs.get)[:3]
+    listed = ", ".join(f"world {seed} {psnrs[seed]:.2f} dB / {errors[seed]:.3f}" for seed in worst)
+    return (f"{method}, step {step}, world by world: median PSNR {statistics.median(psnrs.values()):.2f} dB, "
+            f"median disparity error {statistics.median(errors.values()):.3f}; lowest: {listed}")

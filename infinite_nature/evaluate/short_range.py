@@ -9,6 +9,7 @@ inpainting (Telea). So the baselines share our renderer, and the gap is the hole
 
 from __future__ import annotations
 
+import statistics
 from dataclasses import dataclass, field
 
 import cv2
@@ -64,9 +65,15 @@ def _telea(image: torch.Tensor, valid: torch.Tensor) -> torch.Tensor:
     return image_to_tensor(cv2.inpaint(array, holes, 3, cv2.INPAINT_TELEA))
 
 
-def evaluate_short_range(config: ShortRangeConfig, networks) -> dict[str, dict[int, dict[str, float]]]:
-    """Mean metrics per method and step: ``{"ours": {1: {"psnr": ..}, ..}, "warp": .., "warp_telea": ..}``."""
-    sums: dict[str, dict[int, dict[str, float]]] = {m: {s: {} for s in config.steps} for m in ("ours", "warp", "warp_telea", "truth")}
+ShortRangeResults = dict[str, dict[int, dict[str, float]]]  # method -> step -> metric -> mean over worlds
+WorldResults = dict[str, dict[int, dict[str, dict[int, float]]]]  # method -> step -> metric -> seed -> value
+
+
+def evaluate_short_range(config: ShortRangeConfig, networks) -> tuple[ShortRangeResults, WorldResults]:
+    """Mean metrics per method and step (``{"ours": {1: {"psnr": ..}, ..}, "warp": .., "warp_telea": ..}``),
+    and every world's own values: a mean over 20 worlds can move by a dB when one flight breaks
+    down, which only the worlds' own values show."""
+    per_world: WorldResults = {m: {s: {} for s in config.steps} for m in ("ours", "warp", "warp_telea", "truth")}
     last = max(config.steps)
     for seed in tqdm(config.seeds, desc="short range", unit="world", disable=not config.progress):
         world = World(seed)
@@ -92,14 +99,15 @@ def evaluate_short_range(config: ShortRangeConfig, networks) -> dict[str, dict[i
                     "warp_telea": (_telea(warped.features, warped.valid), warped.disparity),
                 }
                 for name, (rgb, disparity) in methods.items():
-                    values = sums[name][frame.index]
-                    values["psnr"] = values.get("psnr", 0.0) + float(psnr(rgb, truth.rgb))
-                    values["ssim"] = values.get("ssim", 0.0) + float(ssim(rgb, truth.rgb))
-                    values["disparity_abs_rel"] = values.get("disparity_abs_rel", 0.0) + float(
+                    values = per_world[name][frame.index]
+                    values.setdefault("psnr", {})[seed] = float(psnr(rgb, truth.rgb))
+                    values.setdefault("ssim", {})[seed] = float(ssim(rgb, truth.rgb))
+                    values.setdefault("disparity_abs_rel", {})[seed] = float(
                         disparity_abs_rel(disparity, true_disparity, ground))
-                    values["sharpness"] = values.get("sharpness", 0.0) + float(sharpness(rgb))
-                sums["truth"][frame.index]["sharpness"] = sums["truth"][frame.index].get("sharpness", 0.0) + float(sharpness(truth.rgb))
+                    values.setdefault("sharpness", {})[seed] = float(sharpness(rgb))
+                per_world["truth"][frame.index].setdefault("sharpness", {})[seed] = float(sharpness(truth.rgb))
             if frame.index >= last:
                 break
-    count = len(config.seeds)
-    return {m: {s: {k: v / count for k, v in values.items()} for s, values in steps.items()} for m, steps in sums.items()}
+    means = {m: {s: {k: statistics.fmean(v.values()) for k, v in values.items()} for s, values in steps.items()}
+             for m, steps in per_world.items()}
+    return means, per_world

@@ -22,6 +22,11 @@ def test_quick_eval_writes_reports_with_baselines(tmp_path, tiny_weights, capsys
     for method in ("ours", "warp", "warp_telea"):
         assert set(short[method]) == {"1", "2", "5"}
         assert all(0 < short[method][step]["psnr"] < 100 for step in ("1", "2", "5"))
+    by_world = report["short_range_by_world"]["ours"]["5"]["psnr"]  # each world's own, as well as the mean
+    assert list(by_world) == ["5000", "5001", "5002"]
+    assert short["ours"]["5"]["psnr"] == pytest.approx(sum(by_world.values()) / 3)
+    median = sorted(by_world.values())[1]
+    assert f"ours, step 5, world by world: median PSNR {median:.2f} dB" in printed
     # inpainting never makes the warp worse, and warping degrades with distance
     assert short["warp_telea"]["1"]["psnr"] >= short["warp"]["1"]["psnr"]
     assert short["warp"]["1"]["psnr"] > short["warp"]["5"]["psnr"]
