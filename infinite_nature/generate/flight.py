@@ -119,7 +119,7 @@ class Anchor(NamedTuple):
 class Frame:
     index: int
     rgb: torch.Tensor  # [1, 3, H, W] in [0, 1]
-    disparity: torch.Tensor  # [1, 1, H, W] normalised
+    disparity: torch.Tensor  # [1, 1, H, W] normalised; above 1 where a surface is nearer than the near plane
     sky: torch.Tensor  # [1, 1, H, W] bool
     pose: torch.Tensor  # [4, 4] camera-to-world, scene units (first camera at the origin)
     intrinsics: torch.Tensor  # [3, 3]
