@@ -126,17 +126,18 @@ def cover_surfaces(
     splatted: SplatResult,
     features: torch.Tensor,  # [B, C, H, W] what was splatted
     disparity: torch.Tensor,  # [B, 1, H, W]
+    alpha: torch.Tensor,  # [B, 1, H, W] the edge alpha it was splatted with
     intrinsics: torch.Tensor,  # [B, 3, 3] source camera
     transform: torch.Tensor,  # [B, 4, 4] source camera -> target camera
     target_intrinsics: torch.Tensor,  # [B, 3, 3]
 ) -> SplatResult:
     """``splatted`` with the source's surfaces (its pixel grid as a mesh, cut at depth edges:
-    splat's edge alpha under ``ALPHA_THRESHOLD``) shown where the view magnifies them past the
+    edge alpha under ``ALPHA_THRESHOLD``) shown where the view magnifies them past the
     points' reach: in the holes between their points, and over whatever farther surface
     (beyond ``SAME_SURFACE_TOLERANCE``) showed through those holes. There, features and
     disparity are the mesh's; the resampler then reads the colour back from the source."""
     uv, depth = project_pixels(disparity, intrinsics, transform, target_intrinsics)  # [B, N, 2], [B, N]
-    surface = (edge_alpha(disparity) > ALPHA_THRESHOLD).flatten(1)  # [B, N]
+    surface = (alpha > ALPHA_THRESHOLD).flatten(1)  # [B, N]
     mesh = rasterise_surfaces(uv, depth, features.flatten(2), surface, tuple(disparity.shape[-2:]),
                               tuple(splatted.disparity.shape[-2:]))
     nearer = mesh.disparity > splatted.disparity * (1 + SAME_SURFACE_TOLERANCE)
@@ -167,9 +168,11 @@ def render_for_refiner(
     ``SMALL_HOLE_SIZE - 1`` px interpolated and colour resampled from the source (and from
     its finer pixels where the view magnifies it)."""
     target_intrinsics = intrinsics if target_intrinsics is None else target_intrinsics
-    splatted = splat(features, disparity, intrinsics, transform, target_intrinsics=target_intrinsics,
+    alpha = edge_alpha(disparity).detach()  # once, for the splat and the mesh
+    splatted = splat(features, disparity, intrinsics, transform, target_intrinsics=target_intrinsics, alpha=alpha,
                      alpha_threshold=ALPHA_THRESHOLD, coverage_threshold=COVERAGE_THRESHOLD)
-    covered = cover_surfaces(cover_magnified(splatted), features, disparity, intrinsics, transform, target_intrinsics)
+    covered = cover_surfaces(cover_magnified(splatted), features, disparity, alpha, intrinsics, transform,
+                             target_intrinsics)
     filled = fill_small_holes(covered)
     return resample_colour(filled, features[:, :3], disparity, intrinsics, target_intrinsics, transform, detail)
 
@@ -204,8 +207,8 @@ def keep_rendered(
     strips (continued rows of the nearest pixel's disparity made walls that later frames
     magnified into bands); other holes take the surroundings' disparity (``pull_push``),
     which, with the magnified surfaces' mesh (``cover_surfaces``), lowered the frames'
-    disparity error at step 20 in 15 of 20 held-out worlds and raised it in none. The surroundings are
-    the rendered ground (all rendered pixels in a view without ground), since sky colour
+    disparity error at step 20 in 15 of 20 held-out worlds and raised it in none. The
+    surroundings are the rendered ground (all rendered pixels in a view without ground), since sky colour
     carried into ground holes would build up as haze over a long flight. Holes that are sky
     show ``sky_fill``'s colours (the flight's sky dome) where its weight says so, before the
     feathered blend with the rendered pixels: blended after it, the ground colour the hole
@@ -215,12 +218,13 @@ def keep_rendered(
     ground = splatted.valid & ~sky
     has_ground = ground.flatten(1).any(dim=1).view(-1, 1, 1, 1)
     source = torch.where(has_ground, ground, splatted.valid)
-    around = pull_push(rendered, source)
+    around = pull_push(torch.cat([rendered, splatted.disparity], dim=1), source)  # colour and disparity
+    around, around_disparity = around[:, :3], around[:, 3:]
     mirrored, found = mirror_into_holes(rendered, source)
     mirrored = torch.where(found, mirrored, around)  # no mirror image inside the frame: smooth there
     texture = (mirrored - _blur(mirrored)) * found
     side = open_to_side(splatted.valid) & ~source & has_ground
-    disparity = torch.where(side, disparity, pull_push(splatted.disparity, source))
+    disparity = torch.where(side, disparity, around_disparity)
     if bool(side.any()):
         row_colour, row_texture = continue_rows(rendered, source, SIDE_STRIP_SIGMA)
         around = torch.where(side, row_colour, around)

@@ -37,7 +37,10 @@ class MeshRaster:
 
     values: torch.Tensor  # [B, C, H, W] interpolated per-vertex values, 0 where not covered
     disparity: torch.Tensor  # [B, 1, H, W] target disparity, 0 where not covered
-    covered: torch.Tensor  # [B, 1, H, W] bool
+
+    @property
+    def covered(self) -> torch.Tensor:  # [B, 1, H, W] bool
+        return self.disparity > 0
 
 
 def _magnified_quads(
@@ -170,4 +173,4 @@ def rasterise_surfaces(
                   values[b], out_values[b], out_disparity[b], width)
             begin = end
     disparity = torch.stack(out_disparity).view(batch, 1, height, width)
-    return MeshRaster(torch.stack(out_values).view(batch, channels, height, width), disparity, disparity > 0)
+    return MeshRaster(torch.stack(out_values).view(batch, channels, height, width), disparity)

@@ -10,6 +10,7 @@ import torch
 
 from infinite_nature.geometry import intrinsics_from_fov
 from infinite_nature.render import surface_mesh
+from infinite_nature.render.alpha import edge_alpha
 from infinite_nature.render.fill import (
     ALPHA_THRESHOLD, COVERAGE_THRESHOLD, cover_magnified, cover_surfaces, render_for_refiner,
 )
@@ -96,7 +97,7 @@ def test_a_magnified_surface_hides_what_lies_behind_it(device):
     slab = (slice(None), slice(None), slice(22, 62), slice(2, 62))  # well inside the slab's new place
     wall_through_gaps = splatted.valid[slab] & (splatted.disparity[slab] < 0.2)
     assert int(wall_through_gaps.sum()) > 100  # what the points alone show: the wall between them
-    covered = cover_surfaces(splatted, features, disparity, k, transform, k)
+    covered = cover_surfaces(splatted, features, disparity, edge_alpha(disparity), k, transform, k)
     assert bool(covered.valid[slab].all())
     torch.testing.assert_close(covered.disparity[slab], torch.full_like(covered.disparity[slab], 2.0))
     wall = (slice(None), slice(None), slice(2, 16), slice(4, 60))  # above the slab: untouched
@@ -117,5 +118,5 @@ def test_a_view_that_magnifies_nothing_is_left_as_splatted():
     transform = torch.eye(4)[None]
     transform[0, 0, 3] = 0.05  # a small step sideways
     splatted = splat(features, disparity, k, transform)
-    covered = cover_surfaces(splatted, features, disparity, k, transform, k)
+    covered = cover_surfaces(splatted, features, disparity, edge_alpha(disparity), k, transform, k)
     assert covered is splatted
