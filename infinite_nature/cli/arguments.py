@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 
 from infinite_nature.config import finite_float
+from infinite_nature.depth import check_backend_spec
+from infinite_nature.errors import UsageError
 
 MAX_SIDE = 4096
 MIN_FLIGHT_SIDE = 32  # the refiner's style encoder halves a frame four times; smaller frames are no use
@@ -55,3 +57,11 @@ def positive_float(text: str) -> float:
     if not value > 0:
         raise argparse.ArgumentTypeError(f"expected a number > 0, got {text}")
     return value
+
+
+def depth_backend(text: str) -> str:
+    """A ``--depth`` backend name or ``file:PATH`` (the file itself is read later)."""
+    try:
+        return check_backend_spec(text)
+    except UsageError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None

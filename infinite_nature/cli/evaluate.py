@@ -13,8 +13,9 @@ import json
 from pathlib import Path
 
 from infinite_nature.atomic import check_output_folder, write_text_atomic
-from infinite_nature.cli.arguments import positive_int, side_length
+from infinite_nature.cli.arguments import depth_backend, positive_int, side_length
 from infinite_nature.device import resolve_device
+from infinite_nature.errors import UsageError
 
 
 def _mean(values: list[float]) -> float:
@@ -34,6 +35,9 @@ def _run(args: argparse.Namespace) -> int:
     from infinite_nature.generate.run import GenerateOptions, prepare_first_frame
     from infinite_nature.generate.weights import load_flight_networks
 
+    if not args.photos and (args.depth != "builtin" or args.depth_weights):
+        raise UsageError("--depth and --depth-weights choose the depth of --photos; give --photos FOLDER too "
+                         "(held-out worlds are flown with their exact depth)")
     device = resolve_device("cpu")
     out = Path(args.out)
     check_output_folder(out, f"--out {out}")
@@ -123,7 +127,7 @@ def add_parser(subparsers: argparse._SubParsersAction, summary: str) -> None:
     parser.add_argument("--flights", type=positive_int, default=4, help="long-range held-out flights (default: 4)")
     parser.add_argument("--steps", type=positive_int, default=500, help="steps per long-range flight (default: 500)")
     parser.add_argument("--photos", help="also fly from every photo in this folder (long range, no ground truth)")
-    parser.add_argument("--depth", default="builtin", help="depth backend for --photos (default: builtin)")
+    parser.add_argument("--depth", type=depth_backend, default="builtin", help="depth backend for --photos (default: builtin)")
     parser.add_argument("--depth-weights", help="local weights for --depth (a checkpoint, hub repo or save_pretrained folder)")
     parser.add_argument("--size", type=side_length, default=128, help="square frame size (default: 128)")
     parser.add_argument("--inception-weights", help="local torchvision Inception-v3 weights (.pth) for FID/KID")

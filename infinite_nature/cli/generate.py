@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from infinite_nature.atomic import check_output_folder, write_text_atomic
-from infinite_nature.cli.arguments import non_negative_int, positive_float, positive_int, side_length
+from infinite_nature.cli.arguments import depth_backend, non_negative_int, positive_float, positive_int, side_length
 from infinite_nature.config import finite_float
 from infinite_nature.depth import BACKEND_NAMES
 from infinite_nature.device import DEVICE_CHOICES, resolve_device
@@ -40,6 +40,19 @@ def _outputs(args: argparse.Namespace, names: list[str]) -> list[Path]:
     return [Path(args.output_dir) / f"{name}{suffix}" for name in names]
 
 
+def _check_example_flags(args: argparse.Namespace) -> None:
+    """The built-in example is a world view with exact depth: input photos or depth options
+    beside it would be silently ignored, so they are an error."""
+    if args.example and args.inputs:
+        raise UsageError("--example flies the built-in view: leave out the input photos, or leave out --example")
+    if args.example or not args.inputs:
+        given = [flag for flag, default in (("--depth", "builtin"), ("--depth-kind", "disparity"),
+                                            ("--depth-weights", None)) if getattr(args, flag[2:].replace("-", "_")) != default]
+        if given:
+            raise UsageError(f"{', '.join(given)}: the built-in example has its world's exact depth; "
+                             "depth options are for input photos")
+
+
 def _options(args: argparse.Namespace) -> GenerateOptions:
     import torch
 
@@ -63,6 +76,7 @@ def _run(args: argparse.Namespace) -> int:
         from infinite_nature.camera import load_keyframes
 
         load_keyframes(args.path)  # a bad keyframe file fails before any work
+    _check_example_flags(args)
     device = resolve_device(args.device)
     inputs = [] if args.example or not args.inputs else expand_inputs(args.inputs)
     names = [f"example_world{args.example_seed}"] if not inputs else [p.stem for p in inputs]
@@ -127,7 +141,7 @@ def add_parser(subparsers: argparse._SubParsersAction, summary: str) -> None:
                         help="longer side of the video in pixels; both sides become multiples of 16 (default: 256)")
     parser.add_argument("--max-pixels", type=positive_int, default=DEFAULT_MAX_PIXELS,
                         help=f"refuse larger input photos (default: {DEFAULT_MAX_PIXELS})")
-    parser.add_argument("--depth", default="builtin", help=f"depth backend: {', '.join(BACKEND_NAMES)} (default: builtin)")
+    parser.add_argument("--depth", type=depth_backend, default="builtin", help=f"depth backend: {', '.join(BACKEND_NAMES)} (default: builtin)")
     parser.add_argument("--depth-kind", choices=("disparity", "depth"), default="disparity",
                         help="for --depth file:PATH: whether the map holds disparity or depth (default: disparity)")
     parser.add_argument("--depth-weights", help="local weights for --depth (a checkpoint, hub repo or save_pretrained folder)")

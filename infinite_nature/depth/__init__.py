@@ -23,6 +23,14 @@ BACKEND_NAMES = (
 )
 
 
+def check_backend_spec(spec: str) -> str:
+    """``spec`` if it names a backend (a name of BACKEND_NAMES or ``file:`` and a path), else a
+    UsageError: checked before any work, so a typo does not fail every photo of a batch."""
+    if spec in BACKEND_NAMES[:-1] or (spec.startswith("file:") and len(spec) > 5):
+        return spec
+    raise UsageError(f"unknown depth backend {spec!r}; choose one of {', '.join(BACKEND_NAMES)}")
+
+
 def make_depth_backend(
     spec: str,
     weights: str | None = None,
@@ -38,15 +46,14 @@ def make_depth_backend(
     from infinite_nature.depth.from_file import FileDepth
 
     device = torch.device("cpu") if device is None else device
+    check_backend_spec(spec)
     if spec == "builtin":
         return BuiltinDepth(weights, device)
     if spec in hub.MIDAS_MODELS:
         return hub.MidasDepth(spec, weights, device, sky_weights)
     if spec in hub.DEPTH_ANYTHING_MODELS:
         return hub.DepthAnythingDepth(spec, weights, device, sky_weights)
-    if spec.startswith("file:") and len(spec) > 5:
-        return FileDepth(spec[5:], map_kind)
-    raise UsageError(f"unknown depth backend {spec!r}; choose one of {', '.join(BACKEND_NAMES)}")
+    return FileDepth(spec[5:], map_kind)
 
 
-__all__ = ["BACKEND_NAMES", "make_depth_backend"]
+__all__ = ["BACKEND_NAMES", "check_backend_spec", "make_depth_backend"]

@@ -99,3 +99,16 @@ def test_photo_depth_backend_errors_come_before_the_long_work_and_name_the_flag(
     err = capsys.readouterr().err
     assert f"--depth-weights {not_a_hub_repo}: not a torch.hub repository folder" in err
     assert "short range" not in err and not (tmp_path / "report").exists()
+
+
+def test_depth_flags_without_photos_or_with_a_bad_name_are_usage_errors(tmp_path, tiny_weights, capsys):
+    base = ["eval", "--quick", "--weights", str(tiny_weights), "--out", str(tmp_path / "report")]
+    for extra, message in [
+        (["--depth", "midas-small"], "--depth and --depth-weights choose the depth of --photos"),
+        (["--depth-weights", str(tmp_path)], "--depth and --depth-weights choose the depth of --photos"),
+        (["--photos", str(tmp_path), "--depth", "zoe"], "argument --depth: unknown depth backend 'zoe'"),
+    ]:
+        assert main(base + extra) == 2, extra
+        err = capsys.readouterr().err.strip().splitlines()
+        assert len(err) == 1 and message in err[0], (extra, err)
+    assert not (tmp_path / "report").exists()

@@ -121,16 +121,21 @@ def test_bad_inputs_each_give_one_line_and_no_output(tmp_path, tiny_weights, cap
         assert not out.exists()
 
 
-def test_usage_errors(tmp_path, tiny_weights, capsys):
+def test_usage_errors(tmp_path, tiny_weights, photo, capsys):
     for args, message in [
-        (["--frames", "0"], ">= 1"),
-        (["--path", "zigzag"], "--path must be"),
-        (["-o", str(tmp_path / "x.avi")], "unsupported output"),
-        (["--depth", "zoe", str(tmp_path)], ""),
+        (["--example", "--frames", "0"], ">= 1"),
+        (["--example", "--path", "zigzag"], "--path must be"),
+        (["--example", "-o", str(tmp_path / "x.avi")], "unsupported output"),
+        ([str(photo), "--depth", "zoe"], "unknown depth backend 'zoe'"),
+        ([str(photo), "--depth", "file:"], "unknown depth backend 'file:'"),
+        (["--example", str(photo)], "--example flies the built-in view"),
+        (["--example", "--depth", "midas-small"], "--depth: the built-in example has its world's exact depth"),
+        (["--depth-kind", "depth", "--depth-weights", str(tmp_path)], "--depth-kind, --depth-weights: the built-in"),
     ]:
-        code = main(base_args(tiny_weights, "--example", *args) if "--depth" not in args else base_args(tiny_weights, *args))
-        assert code in (1, 2), args
-        assert message in capsys.readouterr().err
+        assert main(base_args(tiny_weights, "-o", str(tmp_path / "out.mp4"), *args)) == 2, args
+        err = capsys.readouterr().err.strip().splitlines()
+        assert len(err) == 1 and message in err[0], (args, err)
+    assert sorted(p.name for p in tmp_path.iterdir()) == []
 
 
 def test_batch_continues_after_a_failure_and_summarises(tmp_path, tiny_weights, photo, capsys):
