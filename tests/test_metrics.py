@@ -5,7 +5,7 @@ import math
 import pytest
 import torch
 
-from infinite_nature.evaluate.metrics import disparity_abs_rel, psnr, sharpness, ssim
+from infinite_nature.evaluate.metrics import coarse_lab_error, coarse_psnr, disparity_abs_rel, psnr, sharpness, ssim
 
 
 def test_psnr_of_known_noise():
@@ -17,6 +17,18 @@ def test_psnr_of_known_noise():
     half = target.clone()
     half[..., 4:, :] += 0.5  # only outside the mask
     assert psnr(half, target, mask).item() > 90
+
+
+def test_coarse_metrics_see_the_scene_not_its_fine_texture():
+    scene = torch.rand(1, 3, 8, 8).repeat_interleave(4, -1).repeat_interleave(4, -2) * 0.6 + 0.2  # 4x4 blocks
+    checker = ((torch.arange(32)[:, None] + torch.arange(32)[None]) % 2).float() * 0.2 - 0.1  # mean 0 per block
+    textured = scene + checker
+    assert psnr(textured, scene).item() == pytest.approx(20.0, abs=1e-3)  # MSE 0.01
+    assert coarse_psnr(textured, scene).item() > 90  # the same scene
+    assert coarse_lab_error(textured, scene).item() < 1e-3
+    assert coarse_psnr(scene + 0.1, scene).item() == pytest.approx(20.0, abs=1e-3)  # other colours
+    lighter = coarse_lab_error(torch.full((1, 3, 8, 8), 0.6), torch.full((1, 3, 8, 8), 0.5))
+    assert 5 < lighter.item() < 15  # grey 0.5 -> 0.6: about 9 L* units
 
 
 def test_ssim_of_identical_images_is_one():

@@ -1,9 +1,10 @@
 """``infinite-nature eval``: how good, how fast it degrades, measured the same way every time.
 
 Short range against ground truth (ours vs warp-only vs warp + Telea inpainting along true
-trajectories of held-out procedural worlds), long range without ground truth (auto-pilot
-flights: sharpness, colour drift, sky fraction, flicker, NaN/inf, recoveries), depth + sky
-quality, and FID/KID by step range when Inception weights are given locally.
+trajectories of held-out procedural worlds), long range (auto-pilot flights: sharpness,
+colour drift, sky fraction, flicker, NaN/inf, recoveries, and for world flights the world's
+own view at the flown poses), depth + sky quality, and FID/KID by step range when Inception
+weights are given locally.
 """
 
 from __future__ import annotations
@@ -16,6 +17,9 @@ from infinite_nature.atomic import check_output_folder, write_text_atomic
 from infinite_nature.cli.arguments import depth_backend, positive_int, side_length
 from infinite_nature.device import resolve_device
 from infinite_nature.errors import UsageError
+
+
+TRUTH_KEYS = ("coarse_psnr", "coarse_lab_error")
 
 
 def _mean(values: list[float]) -> float:
@@ -69,12 +73,13 @@ def _run(args: argparse.Namespace) -> int:
 
     long_config = LongRangeConfig(seeds=HELD_OUT_SEEDS[50 : 51 if quick else 50 + args.flights],
                                   steps=30 if quick else args.steps, size=size, sheet_every=10 if quick else 50,
-                                  progress=progress)
+                                  truth_every=10 if quick else 25, progress=progress)
     records = evaluate_long_range(long_config, networks, photos)
     report["long_range"] = {
         r.name: {"recoveries": r.recoveries, "frames_under_ground": r.failures, "nonfinite_total": sum(r.series["nonfinite"]),
                  "final": {k: v[-1] for k, v in r.series.items()},
-                 "mean": {k: _mean(v) for k, v in r.series.items()}, "series": r.series}
+                 "mean": {k: _mean(v) for k, v in r.series.items()}, "series": r.series,
+                 "truth": r.truth, "truth_mean": {k: _mean([t[k] for t in r.truth.values()]) for k in TRUTH_KEYS} if r.truth else None}
         for r in records
     }
     figures = plot_series(records, out / "plots")
@@ -98,12 +103,20 @@ def _run(args: argparse.Namespace) -> int:
         print(f"realism: {report['realism']}")
 
     table = short_range_table(short)
-    long_lines = ["| flight | recoveries | frames under ground | NaN/inf | final sharpness | final Lab drift | mean flicker | final sky |",
-                  "|---|---|---|---|---|---|---|---|"]
+    long_lines = ["| flight | recoveries | frames under ground | NaN/inf | final sharpness | final Lab drift | mean flicker | final sky "
+                  "| vs truth: coarse PSNR / Lab error |",
+                  "|---|---|---|---|---|---|---|---|---|"]
     for name, item in report["long_range"].items():
-        f, m = item["final"], item["mean"]
+        f, m, t = item["final"], item["mean"], item["truth_mean"]
+        versus = f"{t['coarse_psnr']:.2f} dB / {t['coarse_lab_error']:.2f}" if t else "no truth"
         long_lines.append(f"| {name} | {item['recoveries']} | {item['frames_under_ground']} | {item['nonfinite_total']:.0f} | {f['sharpness']:.2e} | "
-                          f"{f['drift_lab_mean']:.2f} | {m['flicker']:.4f} | {f['sky_fraction']:.2f} |")
+                          f"{f['drift_lab_mean']:.2f} | {m['flicker']:.4f} | {f['sky_fraction']:.2f} | {versus} |")
+    with_truth = [item["truth_mean"] for item in report["long_range"].values() if item["truth_mean"]]
+    if with_truth:
+        report["long_range_vs_truth"] = {k: _mean([t[k] for t in with_truth]) for k in TRUTH_KEYS}
+        long_lines += ["", f"long flights against the world at the flown poses (every {long_config.truth_every} steps, 4x4 averaged): "
+                           f"coarse PSNR {report['long_range_vs_truth']['coarse_psnr']:.2f} dB, "
+                           f"Lab error {report['long_range_vs_truth']['coarse_lab_error']:.2f} (mean of {len(with_truth)} flights)"]
     summary = (f"PSNR gain over warp + Telea (steps 1-5): {report['psnr_gain_over_telea_steps_1_5_db']:+.2f} dB; "
                f"sharpness / truth: {report['sharpness_ratio_steps_1_5']:.2f}; depth AbsRel {report['depth']['abs_rel']:.3f} "
                f"(median {report['depth']['abs_rel_median']:.3f}), sky IoU {report['depth']['sky_iou']:.3f}")

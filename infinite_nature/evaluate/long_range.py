@@ -1,10 +1,16 @@
-"""Long-range behaviour without ground truth: how flights age over hundreds of steps.
+"""Long-range behaviour: how flights age over hundreds of steps.
 
 Auto-pilot flights from held-out procedural starts (and from any photo folder) record per
 step: sharpness, colour drift from the first frame (Lab mean and std), sky fraction,
 temporal flicker (a frame against the previous one warped into it), non-finite values;
 per flight: auto-pilot recoveries, failures (for world flights: frames whose camera, mapped
 back to world metres, is under the ground or water) and frames kept for the contact sheet.
+
+World flights also meet the truth: every ``truth_every`` steps the world is rendered at the
+flown pose and compared with the frame after 4x4 averaging (coarse PSNR and Lab error),
+since the fine texture a long flight invents cannot match. Drift from the first frame
+cannot tell a flight that loses its colours from one that flies somewhere of other
+colours, and it rewards bland views; the truth can.
 """
 
 from __future__ import annotations
@@ -15,9 +21,10 @@ import torch
 from tqdm import tqdm
 
 from infinite_nature.camera import AutoPilot
-from infinite_nature.evaluate.metrics import colour_drift, sharpness, temporal_flicker
+from infinite_nature.evaluate.metrics import coarse_lab_error, coarse_psnr, colour_drift, sharpness, temporal_flicker
 from infinite_nature.evaluate.short_range import HELD_OUT_SEEDS
 from infinite_nature.generate.flight import Flight
+from infinite_nature.geometry.camera import Camera
 from infinite_nature.geometry.pose import relative_pose
 from infinite_nature.image import tensor_to_image
 from infinite_nature.world import World
@@ -32,6 +39,7 @@ class LongRangeConfig:
     steps: int = 500
     size: int = 128
     sheet_every: int = 50
+    truth_every: int = 25  # world flights: compare with the world rendered at the flown pose this often
     progress: bool = False  # a progress bar for each flight
 
 
@@ -43,18 +51,21 @@ class FlightRecord:
     failures: int  # frames under the terrain (world flights; 0 for photos, which have no ground truth)
     sheet: list  # uint8 frames every ``sheet_every`` steps
     early: dict  # step -> uint8 frame for steps 1..REALISM_STEPS (FID/KID by step range)
+    truth: dict  # step -> {"coarse_psnr", "coarse_lab_error"} against the world at the flown pose (worlds only)
 
 
 def fly_and_measure(
     first_rgb, first_disparity, first_sky, fov, networks, name: str, config: LongRangeConfig, world_check=None,
-    detail=None,
+    detail=None, true_view=None,
 ) -> FlightRecord:
     """Fly and record; ``world_check(pose) -> clearance in metres`` flags frames under the ground;
-    ``detail``: a photo's finer pixels (``FirstFrame.detail``)."""
+    ``detail``: a photo's finer pixels (``FirstFrame.detail``); ``true_view(pose) -> [1, 3, H, W]``
+    the world's own view at a flown pose."""
     flight = Flight(first_rgb, first_disparity, first_sky, fov, networks.refiner, networks.sky, AutoPilot(), detail=detail)
     series: dict[str, list[float]] = {key: [] for key in SERIES}
     sheet = []
     early = {}
+    truth = {}
     failures = 0
     previous = None
     bar = tqdm(total=config.steps + 1, desc=name, unit="frame", disable=not config.progress)  # frames 0..steps
@@ -78,11 +89,15 @@ def fly_and_measure(
             sheet.append(tensor_to_image(rgb))
         if 1 <= frame.index <= REALISM_STEPS:
             early[frame.index] = tensor_to_image(rgb)
+        if true_view is not None and frame.index > 0 and frame.index % config.truth_every == 0:
+            target = true_view(frame.pose).to(rgb.device)
+            truth[frame.index] = {"coarse_psnr": float(coarse_psnr(rgb, target)),
+                                  "coarse_lab_error": float(coarse_lab_error(rgb, target))}
         previous = frame
         if frame.index >= config.steps:
             break
     bar.close()
-    return FlightRecord(name, series, flight.controller.recoveries, failures, sheet, early)
+    return FlightRecord(name, series, flight.controller.recoveries, failures, sheet, early, truth)
 
 
 def clearance_check(world: World, start_pose: torch.Tensor, scale: float):
@@ -95,6 +110,18 @@ def clearance_check(world: World, start_pose: torch.Tensor, scale: float):
     return clearance
 
 
+def world_view_at(world: World, start: Camera, scale: float):
+    """The world's own view ([1, 3, H, W]) from a flight pose (scene units, first camera at the origin)."""
+
+    def view(pose: torch.Tensor) -> torch.Tensor:
+        relative = pose.double().clone()
+        relative[:3, 3] /= scale  # scene units -> metres (infinite_nature.disparity)
+        pose_in_world = (start.pose.double() @ relative).to(start.pose.dtype)
+        return world.render(Camera(start.intrinsics, pose_in_world, start.height, start.width)).rgb
+
+    return view
+
+
 def evaluate_long_range(config: LongRangeConfig, networks, photos: list | None = None) -> list[FlightRecord]:
     """One record per held-out world start, then one per photo (``FirstFrame`` with depth)."""
     records = []
@@ -104,7 +131,7 @@ def evaluate_long_range(config: LongRangeConfig, networks, photos: list | None =
         view = world.render(camera)
         check = clearance_check(world, camera.pose, view.scale)
         records.append(fly_and_measure(view.rgb, view.disparity, view.sky, world.params.fov_degrees, networks,
-                                       f"world{seed}", config, check))
+                                       f"world{seed}", config, check, true_view=world_view_at(world, camera, view.scale)))
     for first in photos or []:
         records.append(fly_and_measure(first.rgb, first.disparity, first.sky, first.fov, networks, first.name, config,
                                        detail=first.detail))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import torch
+import torch.nn.functional as F
 from kornia.filters import laplacian
 from kornia.metrics import ssim as kornia_ssim
 
@@ -51,6 +52,20 @@ def colour_drift(image: torch.Tensor, reference: torch.Tensor) -> tuple[torch.Te
     mean, std = lab_statistics(image)
     ref_mean, ref_std = lab_statistics(reference)
     return (mean - ref_mean).norm(dim=1), (std - ref_std).norm(dim=1)
+
+
+def coarse_psnr(prediction: torch.Tensor, target: torch.Tensor, factor: int = 4) -> torch.Tensor:
+    """PSNR (dB) per image after ``factor`` x ``factor`` box averaging: whether a view shows the
+    right scene (layout and colours), not the fine texture a long flight has to invent."""
+    return psnr(F.avg_pool2d(prediction, factor), F.avg_pool2d(target, factor))
+
+
+def coarse_lab_error(prediction: torch.Tensor, target: torch.Tensor, factor: int = 4) -> torch.Tensor:
+    """Mean CIELAB distance (Delta E 1976) per image after ``factor`` x ``factor`` box averaging."""
+    from kornia.color import rgb_to_lab
+
+    a, b = (rgb_to_lab(F.avg_pool2d(image.clamp(0, 1), factor)) for image in (prediction, target))
+    return (a - b).norm(dim=1).mean(dim=(1, 2))
 
 
 def temporal_flicker(

@@ -43,8 +43,14 @@ def test_quick_eval_writes_reports_with_baselines(tmp_path, tiny_weights, capsys
     assert len(flight["series"]["flicker"]) == 31 and flight["nonfinite_total"] == 0
     assert flight["frames_under_ground"] == 0
     assert flight["series"]["drift_lab_mean"][0] == 0.0 and flight["series"]["flicker"][0] == 0.0
+    assert list(flight["truth"]) == ["10", "20", "30"]  # the world at the flown pose, every 10 steps in --quick
+    assert all(5 < t["coarse_psnr"] < 100 and t["coarse_lab_error"] >= 0 for t in flight["truth"].values())
+    assert flight["truth_mean"]["coarse_psnr"] == pytest.approx(sum(t["coarse_psnr"] for t in flight["truth"].values()) / 3)
+    assert report["long_range_vs_truth"] == flight["truth_mean"]  # one world flight in --quick
+    assert f"coarse PSNR {flight['truth_mean']['coarse_psnr']:.2f} dB" in printed
     assert sorted(p.name for p in (out / "plots").iterdir()) == sorted(
-        f"{k}.png" for k in ("sharpness", "drift_lab_mean", "drift_lab_std", "sky_fraction", "flicker", "nonfinite"))
+        f"{k}.png" for k in ("sharpness", "drift_lab_mean", "drift_lab_std", "sky_fraction", "flicker", "nonfinite",
+                             "coarse_psnr_vs_truth"))
     assert (out / "sheets" / "world5050.jpg").stat().st_size > 0
     assert report["realism"].startswith("skipped") and "--inception-weights" in printed
 
@@ -85,6 +91,7 @@ def test_quick_eval_flies_from_the_bundled_real_photographs(tmp_path, tiny_weigh
     assert set(flights) == {"world5050", *names}  # ATTRIBUTION.md is not taken for a photo
     for name in names:
         assert len(flights[name]["series"]["sharpness"]) == 31 and flights[name]["nonfinite_total"] == 0
+        assert flights[name]["truth"] == {} and flights[name]["truth_mean"] is None  # a photo has no truth
         assert (out / "sheets" / f"{name}.jpg").stat().st_size > 0
 
 
