@@ -45,6 +45,7 @@ DENSITY_BOX = 5  # the neighbourhood whose mean coverage is a magnified surface'
 FILL_PASSES = 6  # each 3x3 pass fills one ring of pixels from every side: 6 reach the middle of 12 px
 DETAIL_SIGMA, DETAIL_KERNEL = 3.0, 13  # colour is what this Gaussian blur keeps, texture what it removes
 COLOUR_LEEWAY = 0.03  # how far the refiner's smoothed colour in a hole may stray from its surroundings'
+FEATHER_PX = 3  # how far into rendered areas the fills blend (_rendered_weight: a 3x3 erosion, then a 5x5 blur)
 SIDE_STRIP_SIGMA = 3.0  # rows over which a side strip's colour is smoothed before its rows run on (DETAIL_SIGMA)
 
 
@@ -183,7 +184,7 @@ def _blur(x: torch.Tensor) -> torch.Tensor:
 
 def _rendered_weight(valid: torch.Tensor) -> torch.Tensor:  # [B, 1, H, W] in [0, 1]
     """How much of each pixel comes from the render: 1 inside rendered areas, feathered over
-    a couple of pixels inside their edges so no seam shows, and 0 in the holes (whose
+    ``FEATHER_PX`` pixels inside their edges so no seam shows, and 0 in the holes (whose
     rendered colour is black: a blur reaching past the edge drew a dark line along it)."""
     feather = gaussian_blur2d(erosion(valid.float(), torch.ones(3, 3, device=valid.device)), (5, 5), (1.0, 1.0))
     return feather * valid
@@ -200,7 +201,10 @@ def keep_rendered(
     (``pull_push``), moved at most ``COLOUR_LEEWAY`` towards the refiner's smoothed colour,
     plus the surroundings' texture mirrored into the hole (``mirror_into_holes``, its
     detail above a blur); in a strip at the frame's side, the colour and texture of its
-    rows, continued from the rendered pixels beside it (``continue_rows``). The refiner,
+    rows, continued from the rendered pixels beside it (``continue_rows``), with none of
+    the refiner's colour there or in the feather beside the strip (its colour, a teal cast on
+    the built-in example's island, showed as a block in the strip and as a dark line along
+    the strip's edge where the feather held it). The refiner,
     trained on procedural worlds, gets the colour of large
     holes in real photos wrong (dark or teal blocks) and its detail is blocky; the
     surroundings' colour and texture cannot be. Its disparity is kept only in the side
@@ -225,11 +229,14 @@ def keep_rendered(
     texture = (mirrored - _blur(mirrored)) * found
     side = open_to_side(splatted.valid) & ~source & has_ground
     disparity = torch.where(side, disparity, around_disparity)
+    colour = within_leeway(_blur(rgb), around, COLOUR_LEEWAY)
     if bool(side.any()):
         row_colour, row_texture = continue_rows(rendered, source, SIDE_STRIP_SIGMA)
         around = torch.where(side, row_colour, around)
         texture = torch.where(side, row_texture - _blur(row_texture), texture)
-    rgb = (within_leeway(_blur(rgb), around, COLOUR_LEEWAY) + texture).clamp(0, 1)
+        beside = F.max_pool2d(side.float(), 2 * FEATHER_PX + 1, stride=1, padding=FEATHER_PX) > 0
+        colour = torch.where(beside, around, colour)  # the strips and their feather: none of the refiner's colour
+    rgb = (colour + texture).clamp(0, 1)
     if sky_fill is not None:
         sky_rgb, sky_weight = sky_fill
         rgb = rgb + (sky_rgb - rgb) * sky_weight

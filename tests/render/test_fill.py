@@ -133,6 +133,20 @@ def test_a_strip_at_the_side_continues_the_bands_beside_it():
     assert float(band.std()) < 0.02  # one colour along the rows, no mirrored bars
 
 
+def test_a_side_strip_and_the_rendered_pixels_beside_it_take_none_of_the_refiners_colour():
+    """The refiner's colour (a teal cast on the built-in example's dark island) showed as a
+    block in the strip, and, held by the feather on the rendered side, as a dark line along
+    the strip's edge."""
+    valid = torch.ones(1, 1, 64, 64, dtype=torch.bool)
+    valid[..., 44:] = False
+    features = torch.where(valid, torch.full((1, 4, 64, 64), 0.35), torch.zeros(()))
+    disparity = torch.where(valid, torch.full((1, 1, 64, 64), 0.3), torch.zeros(()))
+    splatted = SplatResult(features, disparity, valid.float(), valid.float(), valid, "torch")
+    darker = torch.full((1, 3, 64, 64), 0.2)  # what the refiner says
+    rgb, _, _ = keep_rendered(darker, torch.full((1, 1, 64, 64), 0.3), splatted, torch.zeros_like(valid))
+    torch.testing.assert_close(rgb[0, :, :, 36:], torch.full((3, 64, 28), 0.35), atol=1e-4, rtol=0)
+
+
 @pytest.mark.parametrize("magnification", [4.0, 5.26, 6.67])
 def test_a_surface_magnified_several_times_stays_whole(magnification):
     """Magnified m times, a wall's points land m px apart: at splat's 1:1 coverage threshold
