@@ -20,6 +20,7 @@ from infinite_nature.errors import UsageError
 
 
 TRUTH_KEYS = ("coarse_psnr", "coarse_lab_error")
+MAX_WORLDS, MAX_FLIGHTS = 100, 50  # short range takes a seed set's first worlds, long range starts at its 51st
 
 
 def _mean(values: list[float]) -> float:
@@ -34,11 +35,14 @@ def _run(args: argparse.Namespace) -> int:
     from infinite_nature.evaluate.figures import contact_sheet, plot_series
     from infinite_nature.evaluate.long_range import LongRangeConfig, evaluate_long_range
     from infinite_nature.evaluate.report import psnr_gain, sharpness_ratio, short_range_table, worlds_line
-    from infinite_nature.evaluate.short_range import HELD_OUT_SEEDS, ShortRangeConfig, evaluate_short_range
+    from infinite_nature.evaluate.short_range import HELD_OUT_SEEDS, VALIDATION_SEEDS, ShortRangeConfig, evaluate_short_range
     from infinite_nature.generate.inputs import expand_inputs, load_photo
     from infinite_nature.generate.run import GenerateOptions, prepare_first_frame
     from infinite_nature.generate.weights import load_flight_networks
 
+    if args.worlds > MAX_WORLDS or args.flights > MAX_FLIGHTS:
+        raise UsageError(f"--worlds is at most {MAX_WORLDS} and --flights at most {MAX_FLIGHTS} "
+                         "(the seed set's short-range worlds and long-range starts)")
     if not args.photos and (args.depth != "builtin" or args.depth_weights):
         raise UsageError("--depth and --depth-weights choose the depth of --photos; give --photos FOLDER too "
                          "(held-out worlds are flown with their exact depth)")
@@ -58,20 +62,21 @@ def _run(args: argparse.Namespace) -> int:
         options = GenerateOptions(depth=args.depth, depth_weights=args.depth_weights)
         for path in expand_inputs([args.photos]):
             photos.append(prepare_first_frame(load_photo(path, size), options, networks, device))
-    report: dict[str, object] = {"weights": args.weights, "size": size, "quick": quick}
+    seeds = HELD_OUT_SEEDS if args.seed_set == "held-out" else VALIDATION_SEEDS
+    report: dict[str, object] = {"weights": args.weights, "size": size, "quick": quick, "seed_set": args.seed_set}
 
     progress = not args.quiet
-    short_config = ShortRangeConfig(seeds=HELD_OUT_SEEDS[: 3 if quick else args.worlds], size=size,
+    short_config = ShortRangeConfig(seeds=seeds[: 3 if quick else args.worlds], size=size,
                                     steps=(1, 2, 5) if quick else (1, 2, 5, 10, 20), progress=progress)
     short, short_by_world = evaluate_short_range(short_config, networks)
     early = [s for s in short_config.steps if s <= 5]
     report |= {"held_out_seeds": list(short_config.seeds), "short_range": short, "short_range_by_world": short_by_world,
                "psnr_gain_over_telea_steps_1_5_db": psnr_gain(short, early),
                "sharpness_ratio_steps_1_5": sharpness_ratio(short, "ours", early)}
-    report["depth"] = evaluate_depth(load_depth_sky(networks.depth_weights, device), HELD_OUT_SEEDS[: 6 if quick else 40], size,
+    report["depth"] = evaluate_depth(load_depth_sky(networks.depth_weights, device), seeds[: 6 if quick else 40], size,
                                      progress)
 
-    long_config = LongRangeConfig(seeds=HELD_OUT_SEEDS[50 : 51 if quick else 50 + args.flights],
+    long_config = LongRangeConfig(seeds=seeds[50 : 51 if quick else 50 + args.flights],
                                   steps=30 if quick else args.steps, size=size, sheet_every=10 if quick else 50,
                                   truth_every=10 if quick else 25, progress=progress)
     records = evaluate_long_range(long_config, networks, photos)
@@ -90,7 +95,7 @@ def _run(args: argparse.Namespace) -> int:
         from infinite_nature.evaluate.realism import fid_kid_by_range
         from infinite_nature.world import World
 
-        real_seeds = HELD_OUT_SEEDS[60 : 64 if quick else 90]
+        real_seeds = seeds[60 : 64 if quick else 90]
         real_worlds = [World(s) for s in real_seeds]
         real = torch.cat([w.render(w.sample_camera(size, size)).rgb for w in real_worlds])
         generated: dict[int, list] = {}
@@ -117,7 +122,7 @@ def _run(args: argparse.Namespace) -> int:
         long_lines += ["", f"long flights against the world at the flown poses (every {long_config.truth_every} steps, 4x4 averaged): "
                            f"coarse PSNR {report['long_range_vs_truth']['coarse_psnr']:.2f} dB, "
                            f"Lab error {report['long_range_vs_truth']['coarse_lab_error']:.2f} (mean of {len(with_truth)} flights)"]
-    summary = (f"PSNR gain over warp + Telea (steps 1-5): {report['psnr_gain_over_telea_steps_1_5_db']:+.2f} dB; "
+    summary = (f"{args.seed_set} worlds: PSNR gain over warp + Telea (steps 1-5): {report['psnr_gain_over_telea_steps_1_5_db']:+.2f} dB; "
                f"sharpness / truth: {report['sharpness_ratio_steps_1_5']:.2f}; depth AbsRel {report['depth']['abs_rel']:.3f} "
                f"(median {report['depth']['abs_rel_median']:.3f}), sky IoU {report['depth']['sky_iou']:.3f}")
     markdown = "\n".join([table, "", worlds_line(short_by_world), "", summary, "", *long_lines, ""])
@@ -133,11 +138,15 @@ def add_parser(subparsers: argparse._SubParsersAction, summary: str) -> None:
         "eval",
         help=summary,
         description="Evaluate on held-out procedural worlds (seeds 5000-5099, never used for training): short-range "
-        "quality vs baselines, long-range drift, depth + sky, and FID/KID when Inception weights are given.",
+        "quality vs baselines, long-range drift and distance from the truth, depth + sky, and FID/KID when Inception "
+        "weights are given. Choose designs on --seed-set validation (seeds 6000-6099) and report on the held-out set.",
     )
     parser.add_argument("--weights", default="default", help="weight set name or folder (default: default)")
-    parser.add_argument("--worlds", type=positive_int, default=20, help="short-range held-out worlds (default: 20)")
-    parser.add_argument("--flights", type=positive_int, default=4, help="long-range held-out flights (default: 4)")
+    parser.add_argument("--seed-set", choices=("held-out", "validation"), default="held-out",
+                        help="worlds to evaluate on: held-out (seeds 5000-5099, for reports) or validation (6000-6099, "
+                        "for choosing designs) (default: held-out)")
+    parser.add_argument("--worlds", type=positive_int, default=20, help=f"short-range worlds, at most {MAX_WORLDS} (default: 20)")
+    parser.add_argument("--flights", type=positive_int, default=4, help=f"long-range flights, at most {MAX_FLIGHTS} (default: 4)")
     parser.add_argument("--steps", type=positive_int, default=500, help="steps per long-range flight (default: 500)")
     parser.add_argument("--photos", help="also fly from every photo in this folder (long range, no ground truth)")
     parser.add_argument("--depth", type=depth_backend, default="builtin", help="depth backend for --photos (default: builtin)")

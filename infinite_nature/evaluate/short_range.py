@@ -27,6 +27,7 @@ from infinite_nature.render.resample import resample_colour
 from infinite_nature.world import World
 
 HELD_OUT_SEEDS = tuple(range(5000, 5100))  # never used for training (training seeds start at 100000)
+VALIDATION_SEEDS = tuple(range(6000, 6100))  # nor these: choose designs on them, report on the held-out ones
 
 
 @dataclass

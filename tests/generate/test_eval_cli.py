@@ -119,3 +119,19 @@ def test_depth_flags_without_photos_or_with_a_bad_name_are_usage_errors(tmp_path
         err = capsys.readouterr().err.strip().splitlines()
         assert len(err) == 1 and message in err[0], (extra, err)
     assert not (tmp_path / "report").exists()
+
+
+def test_validation_worlds_for_design_choices_and_bounded_counts(tmp_path, tiny_weights, capsys):
+    out = tmp_path / "report"
+    assert main(["eval", "--quick", "--seed-set", "validation", "--weights", str(tiny_weights), "--out", str(out),
+                 "--quiet"]) == 0
+    assert "validation worlds: PSNR gain over warp + Telea" in capsys.readouterr().out
+    report = json.loads((out / "report.json").read_text())
+    assert report["seed_set"] == "validation"
+    assert list(report["short_range_by_world"]["ours"]["5"]["psnr"]) == ["6000", "6001", "6002"]
+    assert list(report["depth"]["abs_rel_by_seed"]) == [str(s) for s in range(6000, 6006)]
+    assert list(report["long_range"]) == ["world6050"] and report["long_range"]["world6050"]["truth_mean"]
+    for flag, value in (("--worlds", "101"), ("--flights", "51")):
+        assert main(["eval", "--quick", flag, value, "--out", str(tmp_path / "other")]) == 2
+        assert "--worlds is at most 100 and --flights at most 50" in capsys.readouterr().err
+    assert not (tmp_path / "other").exists()
