@@ -18,7 +18,6 @@ from infinite_nature.cli.arguments import depth_backend, positive_int, side_leng
 from infinite_nature.device import resolve_device
 from infinite_nature.errors import UsageError
 
-
 TRUTH_KEYS = ("coarse_psnr", "coarse_lab_error")
 MAX_WORLDS, MAX_FLIGHTS = 100, 50  # short range takes a seed set's first worlds, long range starts at its 51st
 
@@ -70,7 +69,7 @@ def _run(args: argparse.Namespace) -> int:
                                     steps=(1, 2, 5) if quick else (1, 2, 5, 10, 20), progress=progress)
     short, short_by_world = evaluate_short_range(short_config, networks)
     early = [s for s in short_config.steps if s <= 5]
-    report |= {"held_out_seeds": list(short_config.seeds), "short_range": short, "short_range_by_world": short_by_world,
+    report |= {"short_range_seeds": list(short_config.seeds), "short_range": short, "short_range_by_world": short_by_world,
                "psnr_gain_over_telea_steps_1_5_db": psnr_gain(short, early),
                "sharpness_ratio_steps_1_5": sharpness_ratio(short, "ours", early)}
     report["depth"] = evaluate_depth(load_depth_sky(networks.depth_weights, device), seeds[: 6 if quick else 40], size,

@@ -127,7 +127,7 @@ def test_validation_worlds_for_design_choices_and_bounded_counts(tmp_path, tiny_
                  "--quiet"]) == 0
     assert "validation worlds: PSNR gain over warp + Telea" in capsys.readouterr().out
     report = json.loads((out / "report.json").read_text())
-    assert report["seed_set"] == "validation"
+    assert report["seed_set"] == "validation" and report["short_range_seeds"] == [6000, 6001, 6002]
     assert list(report["short_range_by_world"]["ours"]["5"]["psnr"]) == ["6000", "6001", "6002"]
     assert list(report["depth"]["abs_rel_by_seed"]) == [str(s) for s in range(6000, 6006)]
     assert list(report["long_range"]) == ["world6050"] and report["long_range"]["world6050"]["truth_mean"]
