@@ -16,13 +16,15 @@ per anchor instead of once per frame. A photo's first frame may come with its fi
 (``detail``: the photo at 2 or 4 times the working size), which renders read where they
 magnify the anchor (render/source_detail.py); each new anchor gets its own, read from the
 previous anchor's (``finer_view``), until the flight has magnified past what the photo had.
+Where the first frame holds flat water (render/water_shading.py), rendered water takes the
+colour of the angle it is now seen at, not the anchor's.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import NamedTuple
 
 import torch
@@ -36,11 +38,12 @@ from infinite_nature.generate.hole_refiner import refine_holes
 from infinite_nature.geometry.intrinsics import intrinsics_from_fov
 from infinite_nature.geometry.pose import relative_pose
 from infinite_nature.render.fill import keep_rendered, render_for_refiner
-from infinite_nature.render.inpaint import axis_neighbours, nearest_known_along, within_leeway
+from infinite_nature.render.inpaint import axis_neighbours, nearest_known_along, pull_push, within_leeway
 from infinite_nature.render.resample import finer_view
 from infinite_nature.render.sky_dome import carry_round_dome, degrees_from, render_panorama, view_to_panorama
 from infinite_nature.render.source_detail import SourceDetail
 from infinite_nature.render.splatting import SplatResult
+from infinite_nature.render.water_shading import PLANE_TOLERANCE, WATER_TOLERANCE, find_water, reshade
 
 logger = logging.getLogger(__name__)
 
@@ -110,6 +113,7 @@ class Anchor(NamedTuple):
     pose: torch.Tensor  # [4, 4] camera-to-world
     intrinsics: torch.Tensor  # [1, 3, 3]
     detail: SourceDetail | None  # its finer pixels, if it has them
+    water: torch.Tensor | None  # [1, 1, H, W] bool: pixels on the first frame's water plane, if it has one
 
     def transform_to(self, pose: torch.Tensor) -> torch.Tensor:  # [1, 4, 4] float32: this camera -> ``pose``'s
         return relative_pose(self.pose[None], pose[None]).to(self.rgb.device, torch.float32)
@@ -166,7 +170,10 @@ class Flight:
             first_detail = SourceDetail.build(detail.to(self.device, torch.float32), self.disparity, detail_octaves)
         else:
             first_detail = SourceDetail.octaves_only(self.rgb) if detail_octaves else None
-        self.anchor = Anchor(self.rgb, self.disparity, self.sky, self.pose, self.intrinsics, first_detail)
+        self.water = find_water(self.rgb, self.disparity, self.sky, self.intrinsics)  # None for photos (render/water_shading.py)
+        self.water_mask = None if self.water is None else (
+            self.water.covers(self.disparity, self.intrinsics, self.pose, PLANE_TOLERANCE) & ~self.sky)
+        self.anchor = Anchor(self.rgb, self.disparity, self.sky, self.pose, self.intrinsics, first_detail, self.water_mask)
         self.anchors_made = 1
         self.step = 0
         self.nonfinite_events = 0
@@ -220,11 +227,20 @@ class Flight:
         while True:
             yield self.advance()
 
-    @staticmethod
-    def _splat_from(anchor: Anchor, pose: torch.Tensor, target_k: torch.Tensor) -> SplatResult:
-        features = torch.cat([anchor.rgb, anchor.sky.float()], dim=1)
-        return render_for_refiner(features, anchor.disparity, anchor.intrinsics, anchor.transform_to(pose), target_k,
-                                  anchor.detail)
+    def _splat_from(self, anchor: Anchor, pose: torch.Tensor, target_k: torch.Tensor) -> SplatResult:
+        """The anchor rendered at ``pose`` (features: colour, sky, and where the flight has water,
+        a water label), its water coloured as seen from there (``reshade``)."""
+        labels = [anchor.sky] if anchor.water is None else [anchor.sky, anchor.water]
+        features = torch.cat([anchor.rgb, *(label.float() for label in labels)], dim=1)
+        splatted = render_for_refiner(features, anchor.disparity, anchor.intrinsics, anchor.transform_to(pose), target_k,
+                                      anchor.detail)
+        if self.water is None:
+            return splatted
+        ground = splatted.valid & (splatted.features[:, 3:4] <= 0.5)
+        on_plane = self.water.covers(splatted.disparity, target_k, pose, WATER_TOLERANCE)
+        water = ground & ((splatted.features[:, 4:5] > 0.5) | on_plane)
+        rgb = reshade(splatted.features[:, :3], water, target_k, pose, anchor.pose[:3, 3], self.water)
+        return replace(splatted, features=torch.cat([rgb, splatted.features[:, 3:]], dim=1))
 
     def _finer_current(self) -> SourceDetail | None:
         """The current frame's finer pixels, read from the anchor's, if it has any (a photo's first
@@ -285,7 +301,8 @@ class Flight:
         target_k = self.intrinsics if fov is None else intrinsics_from_fov(fov, height, width, device=self.device)
         splatted = self._splat_from(self.anchor, next_pose, target_k)
         if float(splatted.valid.float().mean()) < ANCHOR_MIN_COVERAGE:
-            self.anchor = Anchor(self.rgb, self.disparity, self.sky, self.pose, self.intrinsics, self._finer_current())
+            self.anchor = Anchor(self.rgb, self.disparity, self.sky, self.pose, self.intrinsics, self._finer_current(),
+                                 self.water_mask)
             self.anchors_made += 1
             splatted = self._splat_from(self.anchor, next_pose, target_k)
         rgb, disparity, sky = self._synthesise(splatted, next_pose, target_k)
@@ -295,6 +312,11 @@ class Flight:
             logger.warning("step %d produced NaN/inf; replaced by the previous frame's values", self.step + 1)
             rgb = torch.where(torch.isfinite(rgb), rgb, self.rgb)
             disparity = torch.where(torch.isfinite(disparity), disparity, self.disparity)
+        if self.water is not None:  # water stays water, holes take their surroundings' label, and the plane's pixels join
+            label = (splatted.features[:, 4:5] > 0.5) & splatted.valid
+            around = pull_push(label.float(), splatted.valid & (splatted.features[:, 3:4] <= 0.5)) > 0.5
+            on_plane = self.water.covers(disparity, target_k, next_pose, WATER_TOLERANCE)
+            self.water_mask = (torch.where(splatted.valid, label, around) | on_plane) & ~sky
         self.rgb, self.disparity, self.sky = rgb.clamp(0, 1), disparity, sky
         self.pose, self.intrinsics = next_pose, target_k
         self.step += 1

@@ -308,3 +308,30 @@ def test_ground_the_camera_flies_over_leaves_the_view(tiny_weights):
     assert flight.anchors_made > 2  # the gap opening above the bank made new anchors on the way
     assert float(frames[3].disparity.max()) > 1.2  # nearer than the near plane, as it is
     assert float((frames[5].disparity > 0.8).float().mean()) < 0.01  # 0.75 units on and 0.25 up: gone
+
+
+def test_water_flown_over_stays_as_dark_as_the_world_shows_it(monkeypatch):
+    """Far water reflects the bright horizon; flown over, the truth there is dark. Kept as the
+    anchor saw it, the built-in example's lake turned grey within 100 frames."""
+    import infinite_nature.generate.flight as flight_module
+    from infinite_nature.evaluate.long_range import world_view_at
+
+    networks = load_flight_networks("default", torch.device("cpu"))
+    world = World(7)  # the built-in example: a lake below the camera
+    camera = world.sample_camera(64, 64)
+    view = world.render(camera)
+    truth_at = world_view_at(world, camera, view.scale)
+    bottom = {}
+    for name in ("shaded", "as seen"):
+        if name == "as seen":
+            monkeypatch.setattr(flight_module, "find_water", lambda *args: None)
+        flight = Flight(view.rgb, view.disparity, view.sky, world.params.fov_degrees, networks.refiner, networks.sky,
+                        StraightPath(0.03))
+        assert (flight.water is not None) == (name == "shaded")
+        for frame in flight:
+            if frame.index == 60:
+                break
+        bottom[name] = float(frame.rgb[..., 48:, :].mean())
+    truth = float(truth_at(frame.pose)[..., 48:, :].mean())
+    assert abs(bottom["shaded"] - truth) < 0.03, (bottom, truth)
+    assert bottom["as seen"] > truth + 0.05, (bottom, truth)  # what it fixes
