@@ -51,7 +51,7 @@ class WaterPlane:
         ones = torch.ones(intrinsics.shape[0], 1, height, width, dtype=self.normal.dtype, device=self.normal.device)
         camera = pose[:3, 3].to(ones)
         rays = world_points(ones, intrinsics.to(ones), pose) - camera.view(1, 3, 1, 1)  # z = 1 in the camera
-        towards = torch.einsum("c,bchw->bhw", self.normal, rays)[:, None]
+        towards = (self.normal.view(1, 3, 1, 1) * rays).sum(dim=1, keepdim=True)
         depth = (self.offset - float(self.normal @ camera)) / torch.where(towards.abs() < 1e-9, 1e-9, towards)
         return camera.view(1, 3, 1, 1) + rays * depth.clamp(0, 1e6), depth
 
@@ -66,7 +66,8 @@ class WaterPlane:
     def sine(self, points: torch.Tensor, camera: torch.Tensor) -> torch.Tensor:  # [B, 3, H, W], [3] -> [B, 1, H, W]
         """Sine of the angle between the plane and the ray from ``camera`` to each point."""
         ray = points - camera.view(1, 3, 1, 1)
-        return torch.einsum("c,bchw->bhw", self.normal, ray).abs()[:, None] / ray.norm(dim=1, keepdim=True).clamp_min(1e-9)
+        along = (self.normal.view(1, 3, 1, 1) * ray).sum(dim=1, keepdim=True).abs()
+        return along / ray.square().sum(dim=1, keepdim=True).sqrt().clamp_min(1e-9)
 
     def colour(self, sine: torch.Tensor) -> torch.Tensor:  # [B, 1, H, W] -> [B, 3, H, W]
         """The profile's colour at ``sine``, linearly interpolated, held beyond its ends."""
