@@ -43,7 +43,7 @@ from infinite_nature.render.resample import finer_view
 from infinite_nature.render.sky_dome import carry_round_dome, degrees_from, render_panorama, view_to_panorama
 from infinite_nature.render.source_detail import SourceDetail
 from infinite_nature.render.splatting import SplatResult
-from infinite_nature.render.water_shading import PLANE_TOLERANCE, WATER_TOLERANCE, find_water, reshade
+from infinite_nature.render.water_shading import PLANE_TOLERANCE, WATER_TOLERANCE, PlaneView, find_water, reshade
 
 logger = logging.getLogger(__name__)
 
@@ -171,8 +171,8 @@ class Flight:
         else:
             first_detail = SourceDetail.octaves_only(self.rgb) if detail_octaves else None
         self.water = find_water(self.rgb, self.disparity, self.sky, self.intrinsics)  # None for photos (render/water_shading.py)
-        self.water_mask = None if self.water is None else (
-            self.water.covers(self.disparity, self.intrinsics, self.pose, PLANE_TOLERANCE) & ~self.sky)
+        self.water_mask = None if self.water is None else self.water.covers(
+            self.water.view(self.intrinsics, self.pose, height, width), self.disparity, PLANE_TOLERANCE) & ~self.sky
         self.anchor = Anchor(self.rgb, self.disparity, self.sky, self.pose, self.intrinsics, first_detail, self.water_mask)
         self.anchors_made = 1
         self.step = 0
@@ -227,20 +227,22 @@ class Flight:
         while True:
             yield self.advance()
 
-    def _splat_from(self, anchor: Anchor, pose: torch.Tensor, target_k: torch.Tensor) -> SplatResult:
+    def _splat_from(self, anchor: Anchor, pose: torch.Tensor, target_k: torch.Tensor,
+                    seen: PlaneView | None = None) -> SplatResult:
         """The anchor rendered at ``pose`` (features: colour, sky, and where the flight has water,
-        a water label), its water coloured as seen from there (``reshade``)."""
+        which rendered pixels show it), its water coloured as seen from there (``reshade``;
+        ``seen``: the water plane from ``pose``, if already at hand)."""
         labels = [anchor.sky] if anchor.water is None else [anchor.sky, anchor.water]
         features = torch.cat([anchor.rgb, *(label.float() for label in labels)], dim=1)
         splatted = render_for_refiner(features, anchor.disparity, anchor.intrinsics, anchor.transform_to(pose), target_k,
                                       anchor.detail)
         if self.water is None:
             return splatted
+        seen = seen or self.water.view(target_k, pose, *splatted.valid.shape[-2:])
         ground = splatted.valid & (splatted.features[:, 3:4] <= 0.5)
-        on_plane = self.water.covers(splatted.disparity, target_k, pose, WATER_TOLERANCE)
-        water = ground & ((splatted.features[:, 4:5] > 0.5) | on_plane)
-        rgb = reshade(splatted.features[:, :3], water, target_k, pose, anchor.pose[:3, 3], self.water)
-        return replace(splatted, features=torch.cat([rgb, splatted.features[:, 3:]], dim=1))
+        water = ground & ((splatted.features[:, 4:5] > 0.5) | self.water.covers(seen, splatted.disparity, WATER_TOLERANCE))
+        rgb = reshade(splatted.features[:, :3], water, seen, anchor.pose[:3, 3], self.water)
+        return replace(splatted, features=torch.cat([rgb, splatted.features[:, 3:4], water.float()], dim=1))
 
     def _finer_current(self) -> SourceDetail | None:
         """The current frame's finer pixels, read from the anchor's, if it has any (a photo's first
@@ -299,12 +301,13 @@ class Flight:
         fov = self.controller.fov_at(self.step)
         height, width = self.rgb.shape[-2:]
         target_k = self.intrinsics if fov is None else intrinsics_from_fov(fov, height, width, device=self.device)
-        splatted = self._splat_from(self.anchor, next_pose, target_k)
+        seen = None if self.water is None else self.water.view(target_k, next_pose, height, width)
+        splatted = self._splat_from(self.anchor, next_pose, target_k, seen)
         if float(splatted.valid.float().mean()) < ANCHOR_MIN_COVERAGE:
             self.anchor = Anchor(self.rgb, self.disparity, self.sky, self.pose, self.intrinsics, self._finer_current(),
                                  self.water_mask)
             self.anchors_made += 1
-            splatted = self._splat_from(self.anchor, next_pose, target_k)
+            splatted = self._splat_from(self.anchor, next_pose, target_k, seen)
         rgb, disparity, sky = self._synthesise(splatted, next_pose, target_k)
         disparity = torch.where(sky, torch.full_like(disparity, DISPARITY_MIN), disparity)
         if not (torch.isfinite(rgb).all() and torch.isfinite(disparity).all()):
@@ -312,11 +315,11 @@ class Flight:
             logger.warning("step %d produced NaN/inf; replaced by the previous frame's values", self.step + 1)
             rgb = torch.where(torch.isfinite(rgb), rgb, self.rgb)
             disparity = torch.where(torch.isfinite(disparity), disparity, self.disparity)
-        if self.water is not None:  # water stays water, holes take their surroundings' label, and the plane's pixels join
-            label = (splatted.features[:, 4:5] > 0.5) & splatted.valid
-            around = pull_push(label.float(), splatted.valid & (splatted.features[:, 3:4] <= 0.5)) > 0.5
-            on_plane = self.water.covers(disparity, target_k, next_pose, WATER_TOLERANCE)
-            self.water_mask = (torch.where(splatted.valid, label, around) | on_plane) & ~sky
+        if self.water is not None:  # rendered water as _splat_from found it; a hole takes its surroundings' label
+            rendered_water = splatted.features[:, 4:5] > 0.5  # or its fill lies on the plane
+            around = pull_push(rendered_water.float(), splatted.valid & (splatted.features[:, 3:4] <= 0.5)) > 0.5
+            holes = around | self.water.covers(seen, disparity, WATER_TOLERANCE)
+            self.water_mask = torch.where(splatted.valid, rendered_water, holes) & ~sky
         self.rgb, self.disparity, self.sky = rgb.clamp(0, 1), disparity, sky
         self.pose, self.intrinsics = next_pose, target_k
         self.step += 1

@@ -21,6 +21,7 @@ The built-in depth network's maps of photos are never that flat (3-5% of a frame
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import torch
 from kornia.filters import gaussian_blur2d
@@ -35,6 +36,14 @@ PLANE_TRIALS = 200  # random three-point planes tried
 PROFILE_BINS = 16  # colour-by-angle samples, each an equal share of the plane's pixels
 
 
+class PlaneView(NamedTuple):
+    """Where a view's pixel rays meet a plane (``WaterPlane.view``)."""
+
+    points: torch.Tensor  # [B, 3, H, W] the meeting points
+    depth: torch.Tensor  # [B, 1, H, W] their depth (z) in the camera; <= 0 where a ray does not reach the plane
+    camera: torch.Tensor  # [3] the camera's position
+
+
 @dataclass
 class WaterPlane:
     """A level plane in the flight's frame (the first camera's) and its colour by grazing angle."""
@@ -44,23 +53,21 @@ class WaterPlane:
     sines: torch.Tensor  # [K] sine of the grazing angle, increasing
     colours: torch.Tensor  # [K, 3] the plane's mean colour at those angles
 
-    def meets(self, intrinsics: torch.Tensor, pose: torch.Tensor, height: int, width: int
-              ) -> tuple[torch.Tensor, torch.Tensor]:  # points [B, 3, H, W], camera depth [B, 1, H, W]
-        """Where each pixel's ray meets the plane, and that point's depth (z) in the camera;
-        depth <= 0 where the ray does not reach the plane."""
+    def view(self, intrinsics: torch.Tensor, pose: torch.Tensor, height: int, width: int) -> PlaneView:
+        """Where each pixel's ray from the camera at ``pose`` meets the plane."""
         ones = torch.ones(intrinsics.shape[0], 1, height, width, dtype=self.normal.dtype, device=self.normal.device)
         camera = pose[:3, 3].to(ones)
         rays = world_points(ones, intrinsics.to(ones), pose) - camera.view(1, 3, 1, 1)  # z = 1 in the camera
         towards = (self.normal.view(1, 3, 1, 1) * rays).sum(dim=1, keepdim=True)
         depth = (self.offset - float(self.normal @ camera)) / torch.where(towards.abs() < 1e-9, 1e-9, towards)
-        return camera.view(1, 3, 1, 1) + rays * depth.clamp(0, 1e6), depth
+        return PlaneView(camera.view(1, 3, 1, 1) + rays * depth.clamp(0, 1e6), depth, camera)
 
-    def covers(self, disparity: torch.Tensor, intrinsics: torch.Tensor, pose: torch.Tensor, tolerance: float
-               ) -> torch.Tensor:  # [B, 1, H, W] bool
+    @staticmethod
+    def covers(seen: PlaneView, disparity: torch.Tensor, tolerance: float) -> torch.Tensor:  # [B, 1, H, W] bool
         """Pixels whose depth (1 / ``disparity``) is no nearer than ``tolerance`` short of the plane
         along their ray: the plane itself, or what a fill or resampling put a little beyond it
         (nothing shows through water), but not what stands on it."""
-        _, depth = self.meets(intrinsics, pose, *disparity.shape[-2:])
+        depth = seen.depth
         return (depth > 0) & (1.0 / disparity.to(depth).clamp_min(1e-6) > (1 - tolerance) * depth)
 
     def sine(self, points: torch.Tensor, camera: torch.Tensor) -> torch.Tensor:  # [B, 3, H, W], [3] -> [B, 1, H, W]
@@ -119,7 +126,7 @@ def find_water(
         return None
     plane = WaterPlane(normals[best], float(offsets[best]), torch.empty(0), torch.empty(0, 3))
     identity = torch.eye(4, dtype=disparity.dtype, device=disparity.device)
-    on = plane.covers(disparity, intrinsics, identity, PLANE_TOLERANCE) & ~sky  # [1, 1, H, W]
+    on = plane.covers(plane.view(intrinsics, identity, *disparity.shape[-2:]), disparity, PLANE_TOLERANCE) & ~sky
     sines = plane.sine(points, camera)[on]  # [M]
     smooth = gaussian_blur2d(rgb, (7, 7), (2.0, 2.0))  # the plane's colour, not its ripples
     colours = smooth.permute(0, 2, 3, 1)[on[:, 0]]  # [M, 3]
@@ -135,8 +142,7 @@ def find_water(
 def reshade(
     rgb: torch.Tensor,  # [B, 3, H, W] rendered colours
     water: torch.Tensor,  # [B, 1, H, W] bool: the rendered pixels that show the plane
-    intrinsics: torch.Tensor,  # [B, 3, 3] of this view
-    pose: torch.Tensor,  # [4, 4] this view's camera-to-world
+    seen: PlaneView,  # the plane as this view sees it
     source_camera: torch.Tensor,  # [3] position of the camera the colours were seen from (the anchor's)
     plane: WaterPlane,
 ) -> torch.Tensor:  # [B, 3, H, W]
@@ -145,7 +151,6 @@ def reshade(
     the plane, not from the rendered disparity, which resampling moves a little."""
     if not bool(water.any()):
         return rgb
-    points, depth = plane.meets(intrinsics, pose, *rgb.shape[-2:])
-    camera, source = pose[:3, 3].to(points), source_camera.to(points)
-    change = plane.colour(plane.sine(points, camera)) - plane.colour(plane.sine(points, source))
-    return torch.where(water & (depth > 0), (rgb + change.to(rgb)).clamp(0, 1), rgb)
+    source = source_camera.to(seen.points)
+    change = plane.colour(plane.sine(seen.points, seen.camera)) - plane.colour(plane.sine(seen.points, source))
+    return torch.where(water & (seen.depth > 0), (rgb + change.to(rgb)).clamp(0, 1), rgb)

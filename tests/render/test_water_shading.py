@@ -39,12 +39,12 @@ def test_water_seen_from_higher_up_takes_the_colour_of_the_steeper_angle():
     plane = find_water(rgb, disparity, sky, intrinsics)
     water = ~sky
     here = torch.eye(4, dtype=torch.float64)
-    unchanged = reshade(rgb, water, intrinsics, here, here[:3, 3], plane)
+    unchanged = reshade(rgb, water, plane.view(intrinsics, here, 64, 64), here[:3, 3], plane)
     torch.testing.assert_close(unchanged, rgb)  # seen from where it was seen: the same
     higher = here.clone()
     higher[1, 3] = -1.0  # twice as high above the water (y points down)
     source_far = torch.tensor([0.0, 0.0, -50.0], dtype=torch.float64)  # the colours were seen from far behind
-    moved = reshade(rgb, water, intrinsics, higher, source_far, plane)
+    moved = reshade(rgb, water, plane.view(intrinsics, higher, 64, 64), source_far, plane)
     assert float(moved[0, 0][water[0, 0]].mean()) < float(rgb[0, 0][water[0, 0]].mean()) - 0.02  # darker from above
     torch.testing.assert_close(moved[sky.expand_as(rgb)], rgb[sky.expand_as(rgb)])  # the sky is not water
     assert math.isfinite(float(moved.sum()))
