@@ -11,3 +11,9 @@ class UsageError(InfiniteNatureError):
     """A bad command line (unknown flag, bad value): exit code 2."""
 
     exit_code = 2
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM (``kill``, a batch scheduler's time limit, ``docker stop``), raised where the
+    program is, like Ctrl+C: outputs in progress are removed instead of left half-written
+    (exit code 143)."""

@@ -11,8 +11,12 @@ from collections.abc import Callable
 
 def terminate_when(args: list[str], ready: Callable[[], bool], timeout: float = 240.0) -> tuple[int, str]:
     """Start ``infinite-nature ARGS``, send SIGTERM once ``ready()`` holds; (exit code, stderr)."""
-    process = subprocess.Popen([sys.executable, "-m", "infinite_nature", *args],
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    return terminate_command([sys.executable, "-m", "infinite_nature", *args], ready, timeout)
+
+
+def terminate_command(command: list[str], ready: Callable[[], bool], timeout: float = 240.0) -> tuple[int, str]:
+    """Start ``command``, send SIGTERM once ``ready()`` holds; (exit code, stderr)."""
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         deadline = time.monotonic() + timeout
         while not ready():

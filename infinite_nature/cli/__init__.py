@@ -17,7 +17,7 @@ import traceback
 from collections.abc import Iterator, Sequence
 
 from infinite_nature import __version__
-from infinite_nature.errors import InfiniteNatureError, UsageError
+from infinite_nature.errors import InfiniteNatureError, Terminated, UsageError
 
 PROG = "infinite-nature"
 # libraries that print their log records with a handler of their own: passed on to ours as
@@ -33,11 +33,6 @@ COMMANDS = {
     "world": ("infinite_nature.cli.world", "render procedural nature worlds (and export training data)"),
     "bench": ("infinite_nature.cli.bench", "print speed figures"),
 }
-
-
-class Terminated(KeyboardInterrupt):
-    """SIGTERM (``kill``, a batch scheduler's time limit, ``docker stop``), raised where the
-    program is, like Ctrl+C: outputs in progress are removed instead of left half-written."""
 
 
 def _raise_terminated(signum: int, frame: object) -> None:

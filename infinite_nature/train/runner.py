@@ -13,9 +13,10 @@ import lightning as L
 import torch
 from lightning.pytorch.callbacks import ModelCheckpoint, TQDMProgressBar
 from lightning.pytorch.loggers import CSVLogger, TensorBoardLogger
+from lightning.pytorch.utilities.exceptions import SIGTERMException
 
 from infinite_nature.atomic import check_output_folder
-from infinite_nature.errors import UsageError
+from infinite_nature.errors import Terminated, UsageError
 from infinite_nature.torch_files import load_torch_file
 from infinite_nature.train.configs import TrainConfig
 from infinite_nature.train.datamodule import CollectionDataModule
@@ -75,10 +76,11 @@ def check_resume_checkpoint(path: str, module: L.LightningModule) -> None:
 
 
 def _reraise_interruption(stop: SystemExit, out: Path) -> NoReturn:
-    """Lightning ends a fit stopped by Ctrl+C (or SIGTERM, see ``cli.Terminated``) with a silent
-    ``exit(1)`` after its teardown; raise the interruption itself instead, so the command says
-    what happened with its exit code, and say where to resume from."""
-    interruption = stop.__context__
+    """Lightning ends a fit stopped by Ctrl+C or SIGTERM (``errors.Terminated``) with a silent
+    ``exit(1)`` after its teardown, and a SIGTERM its loop noticed before our handler's exception
+    surfaced with ``SIGTERMException``, an exit with code 0; raise the interruption itself
+    instead, so the command says what happened with its exit code, and say where to resume from."""
+    interruption = Terminated() if isinstance(stop, SIGTERMException) else stop.__context__
     if not isinstance(interruption, KeyboardInterrupt):
         raise stop
     last = out / "checkpoints" / "last.ckpt"

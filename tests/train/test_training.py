@@ -3,6 +3,7 @@
 import csv
 import json
 import dataclasses
+import sys
 
 import pytest
 import torch
@@ -12,7 +13,7 @@ from infinite_nature.cli import main
 from infinite_nature.models import load_checkpoint
 from infinite_nature.train.configs import DepthTrainConfig, RefinerTrainConfig, SkyTrainConfig
 from infinite_nature.train.runner import train
-from tests.processes import terminate_when
+from tests.processes import terminate_command, terminate_when
 
 TINY = dict(batch_size=2, resolution=32, progress=False, log_every=1, sample_every=1000, checkpoint_every=1000,
             validate_every=1000)
@@ -237,3 +238,26 @@ def test_a_terminated_run_says_where_to_resume_from(tmp_path, tiny_worlds):
     assert code == 143 and lines[-1] == "infinite-nature: terminated", err
     assert f"to go on with --resume: {last}" in lines[-2]
     assert not (out / "export").exists()  # nothing exported from a cut run
+
+
+def test_a_sigterm_seen_only_by_lightning_is_no_success(tmp_path, tiny_worlds):
+    """A program calling ``train`` without the CLI's handler: Lightning's loop turns SIGTERM into
+    an exit with code 0, as if training had finished; ``train`` raises ``Terminated`` instead."""
+    out = tmp_path / "run"
+    last = out / "checkpoints" / "last.ckpt"
+    script = (
+        "import sys\n"
+        "from infinite_nature.errors import Terminated\n"
+        "from infinite_nature.train.configs import DepthTrainConfig\n"
+        "from infinite_nature.train.runner import train\n"
+        f"config = DepthTrainConfig(worlds={str(tiny_worlds)!r}, out={str(out)!r}, max_steps=100000, batch_size=2,\n"
+        "                          resolution=32, checkpoint_every=1, progress=False)\n"
+        "try:\n"
+        "    train('depth', config)\n"
+        "except Terminated:\n"
+        "    sys.exit(43)\n"
+    )
+    code, err = terminate_command([sys.executable, "-c", script], last.is_file)
+    assert code == 43, err
+    assert f"to go on with --resume: {last}" in err
+    assert not (out / "export").exists()
