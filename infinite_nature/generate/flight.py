@@ -17,7 +17,8 @@ per anchor instead of once per frame. A photo's first frame may come with its fi
 magnify the anchor (render/source_detail.py); each new anchor gets its own, read from the
 previous anchor's (``finer_view``), until the flight has magnified past what the photo had.
 Where the first frame holds flat water (render/water_shading.py), rendered water takes the
-colour of the angle it is now seen at, not the anchor's.
+colour of the angle it is now seen at, not the anchor's, and the highlights the first frame
+shows on it (the sun's mirror image) stay in their direction instead of on the water.
 """
 
 from __future__ import annotations
@@ -43,7 +44,8 @@ from infinite_nature.render.resample import finer_view
 from infinite_nature.render.sky_dome import carry_round_dome, degrees_from, render_panorama, view_to_panorama
 from infinite_nature.render.source_detail import SourceDetail
 from infinite_nature.render.splatting import SplatResult
-from infinite_nature.render.water_shading import PLANE_TOLERANCE, WATER_TOLERANCE, PlaneView, find_water, reshade
+from infinite_nature.render.water_shading import (PLANE_TOLERANCE, WATER_TOLERANCE, PlaneView, find_glints, find_water,
+                                                  reshade)
 
 logger = logging.getLogger(__name__)
 
@@ -166,13 +168,16 @@ class Flight:
         self.sky = sky.to(self.device)
         self.pose = torch.eye(4, dtype=torch.float64)
         self.detail_octaves = detail_octaves
+        self.water = find_water(self.rgb, self.disparity, self.sky, self.intrinsics)  # None for photos (render/water_shading.py)
+        self.water_mask = None if self.water is None else self.water.covers(
+            self.water.view(self.intrinsics, self.pose, height, width), self.disparity, PLANE_TOLERANCE) & ~self.sky
+        self.glints = None  # highlights on the water, drawn where their direction is, not carried by the anchors
+        if self.water is not None:
+            self.rgb, self.glints = find_glints(self.rgb, self.water_mask, self.intrinsics)
         if detail is not None:
             first_detail = SourceDetail.build(detail.to(self.device, torch.float32), self.disparity, detail_octaves)
         else:
             first_detail = SourceDetail.octaves_only(self.rgb) if detail_octaves else None
-        self.water = find_water(self.rgb, self.disparity, self.sky, self.intrinsics)  # None for photos (render/water_shading.py)
-        self.water_mask = None if self.water is None else self.water.covers(
-            self.water.view(self.intrinsics, self.pose, height, width), self.disparity, PLANE_TOLERANCE) & ~self.sky
         self.anchor = Anchor(self.rgb, self.disparity, self.sky, self.pose, self.intrinsics, first_detail, self.water_mask)
         self.anchors_made = 1
         self.step = 0
@@ -220,7 +225,12 @@ class Flight:
         return torch.autocast(self.device.type, dtype=self.dtype, enabled=enabled)
 
     def current(self, recovering: bool = False) -> Frame:
-        return Frame(self.step, self.rgb, self.disparity, self.sky, self.pose.clone(), self.intrinsics[0].clone(), recovering)
+        rgb = self.rgb
+        if self.glints is not None:  # on the water the view shows now, where their directions are
+            rotation = self.pose[:3, :3].to(self.device, torch.float32)
+            seen = self.glints.seen_from(self.intrinsics, rotation, *rgb.shape[-2:])
+            rgb = (rgb + seen * self.water_mask).clamp(0, 1)
+        return Frame(self.step, rgb, self.disparity, self.sky, self.pose.clone(), self.intrinsics[0].clone(), recovering)
 
     def __iter__(self) -> Iterator[Frame]:
         yield self.current()

@@ -14,6 +14,12 @@ on the rendered disparity alone, the pixels that resampling or a fill had moved 
 plane missed the correction, and each new anchor kept them bright (dots and triangles of
 far-water colour on held-out world 5050's sea).
 
+Small bright highlights on that water in the first frame (the sun's mirror image and its
+sparkles: ``find_glints``) are taken off the water and drawn each frame where their
+direction is (``Glints``): a mirror image lies in a fixed direction, as the sky does, so it
+stays put on the screen while the camera flies on. Left on the water, the built-in example's
+sun glint grew into a blurred white blob as the flight came over it.
+
 The built-in depth network's maps of photos are never that flat (3-5% of a frame within
 0.1% of one plane, against 53% for a world's lake), so flights from photos are left alone.
 """
@@ -23,7 +29,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import NamedTuple
 
+import math
+
 import torch
+import torch.nn.functional as F
 from kornia.filters import gaussian_blur2d
 
 from infinite_nature.geometry.projection import unproject
@@ -34,6 +43,9 @@ MIN_PLANE_SHARE = 0.2  # of the frame's pixels, for a plane to count as water
 MIN_LEVEL = 0.9  # |normal . up| of a level plane (the first camera's up is the flight's)
 PLANE_TRIALS = 200  # random three-point planes tried
 PROFILE_BINS = 16  # colour-by-angle samples, each an equal share of the plane's pixels
+GLINT_CONTRAST = 0.08  # a water pixel this much brighter (mean of RGB) than the water beside it in its row is a glint
+GLINT_DEGREES = 3.0  # ... where that brightness is narrower than this; wider bright water is the angle profile's
+SHORE_DEGREES = 0.6  # and no nearer than this to what is not water (a shore's bright rim lies on the ground)
 
 
 class PlaneView(NamedTuple):
@@ -154,3 +166,63 @@ def reshade(
     source = source_camera.to(seen.points)
     change = plane.colour(plane.sine(seen.points, seen.camera)) - plane.colour(plane.sine(seen.points, source))
     return torch.where(water & (seen.depth > 0), (rgb + change.to(rgb)).clamp(0, 1), rgb)
+
+
+@dataclass
+class Glints:
+    """Highlights taken off the first frame's water: the colour each of their pixels added and its
+    direction (mirror images of things at infinity lie in fixed directions), seen only on water."""
+
+    directions: torch.Tensor  # [N, 3] in the flight's frame (the first camera's), z = 1 in it
+    colours: torch.Tensor  # [N, 3] the colour each added
+
+    def seen_from(self, intrinsics: torch.Tensor, rotation: torch.Tensor,  # [1, 3, 3], [3, 3] camera-to-world
+                  height: int, width: int) -> torch.Tensor:  # [1, 3, H, W]
+        """The glints where a camera with this rotation sees their directions, each pixel's colour
+        shared bilinearly among the four pixels round it (a few dozen pixels: cheaper than
+        sampling the whole frame)."""
+        projected = self.directions @ rotation.to(self.directions) @ intrinsics[0].T.to(self.directions)  # [N, 3]
+        seen = torch.zeros(3, height * width, dtype=self.colours.dtype, device=self.colours.device)
+        ahead = projected[:, 2] > 1e-6
+        uv = projected[ahead, :2] / projected[ahead, 2:]
+        base = uv.floor()
+        fraction = uv - base
+        for dx, dy in ((0, 0), (1, 0), (0, 1), (1, 1)):
+            column, row = base[:, 0].long() + dx, base[:, 1].long() + dy
+            weight = (fraction[:, 0] if dx else 1 - fraction[:, 0]) * (fraction[:, 1] if dy else 1 - fraction[:, 1])
+            inside = (column >= 0) & (column < width) & (row >= 0) & (row < height)
+            seen.index_add_(1, (row * width + column)[inside], (self.colours[ahead][inside] * weight[inside, None]).T)
+        return seen.view(1, 3, height, width)
+
+
+def _row_opening(image: torch.Tensor, inside: torch.Tensor, span: int) -> torch.Tensor:
+    """``image`` with what is brighter than its surroundings over less than ``span`` pixels of its
+    row taken out (the least, then the greatest, over ``span``), using only ``inside`` pixels."""
+    kernel, padding = (1, span), (0, span // 2)
+    least = -F.max_pool2d(-torch.where(inside, image, math.inf), kernel, stride=1, padding=padding)
+    return F.max_pool2d(torch.where(inside, least, -math.inf), kernel, stride=1, padding=padding)
+
+
+def find_glints(
+    rgb: torch.Tensor,  # [1, 3, H, W]
+    water: torch.Tensor,  # [1, 1, H, W] bool: the first frame's water
+    intrinsics: torch.Tensor,  # [1, 3, 3]
+) -> tuple[torch.Tensor, Glints | None]:  # rgb without its glints, and the glints (None: there are none)
+    """Water pixels ``GLINT_CONTRAST`` brighter than the water within ``GLINT_DEGREES`` along their
+    row and ``SHORE_DEGREES`` or more from anything else (shallows and the bright rims of shores
+    are as bright and as narrow, but lie on the ground, not in the sky's direction), with a
+    pixel's halo round them; ``rgb`` minus the glints plus the glints is ``rgb``."""
+    pixels_per_degree = float(intrinsics[0, 0, 0]) * math.pi / 180
+    span = 2 * max(1, round(GLINT_DEGREES * pixels_per_degree / 2)) + 1
+    shore = 2 * max(1, round(SHORE_DEGREES * pixels_per_degree)) + 1
+    background = torch.where(water, _row_opening(rgb, water, span), rgb)
+    open_water = -F.max_pool2d(-water.float(), shore, stride=1, padding=shore // 2) > 0.5
+    bright = open_water & ((rgb - background).mean(dim=1, keepdim=True) > GLINT_CONTRAST)
+    if not bool(bright.any()):
+        return rgb, None
+    glint = water & (F.max_pool2d(bright.float(), 3, stride=1, padding=1) > 0.5)
+    layer = torch.where(glint, (rgb - background).clamp_min(0), 0)
+    rows, columns = glint[0, 0].nonzero().unbind(1)
+    pixels = torch.stack([columns, rows, torch.ones_like(rows)], dim=1).to(intrinsics)  # [N, 3]
+    directions = pixels @ torch.linalg.inv(intrinsics[0]).T  # camera rotation: the identity
+    return rgb - layer, Glints(directions, layer[0, :, rows, columns].T)

@@ -9,6 +9,7 @@ from infinite_nature.generate.weights import load_flight_networks
 from infinite_nature.world import World
 
 from tests.generate.controllers import Climb, Yaw
+from tests.render.scenes import glint_centre, lake
 
 
 def _first(size=48):
@@ -335,3 +336,25 @@ def test_water_flown_over_stays_as_dark_as_the_world_shows_it(monkeypatch):
     truth = float(truth_at(frame.pose)[..., 48:, :].mean())
     assert abs(bottom["shaded"] - truth) < 0.03, (bottom, truth)
     assert bottom["as seen"] > truth + 0.05, (bottom, truth)  # what it fixes
+
+
+def test_the_suns_glint_on_water_stays_in_its_direction_as_the_camera_flies_on(tiny_weights, monkeypatch):
+    """A mirror image lies in a fixed direction, as the sky does. Left on the water, the built-in
+    example's sun glint came nearer with the water and grew into a blurred white blob."""
+    import infinite_nature.generate.flight as flight_module
+
+    networks = load_flight_networks(str(tiny_weights), torch.device("cpu"))
+    rgb, disparity, sky, intrinsics = lake()
+    rgb[..., 44:47, 30:32] += 0.3
+    centres = {}
+    for name in ("in its direction", "on the water"):
+        if name == "on the water":
+            monkeypatch.setattr(flight_module, "find_glints", lambda rgb, water, intrinsics: (rgb, None))
+        flight = Flight(rgb, disparity, sky, 60.0, networks.refiner, networks.sky, StraightPath(0.03))
+        frames = {frame.index: frame.rgb for frame, _ in zip(flight, range(41))}
+        torch.testing.assert_close(frames[0], rgb)
+        centres[name] = glint_centre(frames[0]), glint_centre(frames[40])
+    (column, row), (column_40, row_40) = centres["in its direction"]
+    assert abs(column_40 - column) < 0.5 and abs(row_40 - row) < 0.5, centres
+    (column, row), (column_40, row_40) = centres["on the water"]
+    assert row_40 > row + 2, centres  # what it fixes: the glint came nearer with the water below it

@@ -36,3 +36,27 @@ def sideways(shift: float, dtype=torch.float64) -> torch.Tensor:
 
 def default_intrinsics(height: int, width: int, dtype=torch.float64) -> torch.Tensor:
     return intrinsics_from_fov(60.0, height, width, dtype=dtype)
+
+
+def lake(size: int = 64, height: float = 1.0):
+    """A level camera over a lake ``height`` below it: disparity of the plane below the horizon,
+    sky above; the water's colour darkens with the ray's angle below the horizon."""
+    intrinsics = intrinsics_from_fov(60.0, size, size)
+    rows = torch.arange(size, dtype=torch.float32).view(1, 1, size, 1).expand(1, 1, size, size)
+    slope = (rows - intrinsics[0, 1, 2]) / intrinsics[0, 1, 1]  # y / z of each pixel's ray
+    sky = slope <= 0.02
+    disparity = torch.where(sky, torch.full_like(slope, 0.01), slope / height)  # depth z = height / slope
+    columns = torch.arange(size, dtype=torch.float32).view(1, 1, 1, size)
+    ray_length = torch.sqrt(1 + slope**2 + ((columns - intrinsics[0, 0, 2]) / intrinsics[0, 0, 0]) ** 2)
+    sine = slope / ray_length  # sine of the angle between ray and water
+    rgb = torch.cat([0.8 - sine, 0.8 - sine, 0.9 - sine], dim=1).clamp(0, 1)
+    return rgb, disparity, sky, intrinsics
+
+
+def glint_centre(image: torch.Tensor) -> tuple[float, float]:  # [1, 3, H, W] -> (column, row)
+    """Centre of what stands out brighter than its row's median by 0.1 or more (a glint)."""
+    brightness = image.mean(dim=1)[0]  # [H, W]
+    excess = (brightness - brightness.median(dim=1, keepdim=True).values - 0.1).clamp_min(0)
+    rows, columns = torch.meshgrid(torch.arange(image.shape[-2]), torch.arange(image.shape[-1]), indexing="ij")
+    total = excess.sum()
+    return float((excess * columns).sum() / total), float((excess * rows).sum() / total)

@@ -4,27 +4,13 @@ import math
 
 import torch
 
-from infinite_nature.geometry import intrinsics_from_fov
-from infinite_nature.render.water_shading import find_water, reshade
+from infinite_nature.render.water_shading import find_glints, find_water, reshade
 
-
-def _lake(size: int = 64, height: float = 1.0):
-    """A level camera over a lake ``height`` below it: disparity of the plane below the horizon,
-    sky above; the water's colour darkens with the ray's angle below the horizon."""
-    intrinsics = intrinsics_from_fov(60.0, size, size)
-    rows = torch.arange(size, dtype=torch.float32).view(1, 1, size, 1).expand(1, 1, size, size)
-    slope = (rows - intrinsics[0, 1, 2]) / intrinsics[0, 1, 1]  # y / z of each pixel's ray
-    sky = slope <= 0.02
-    disparity = torch.where(sky, torch.full_like(slope, 0.01), slope / height)  # depth z = height / slope
-    columns = torch.arange(size, dtype=torch.float32).view(1, 1, 1, size)
-    ray_length = torch.sqrt(1 + slope**2 + ((columns - intrinsics[0, 0, 2]) / intrinsics[0, 0, 0]) ** 2)
-    sine = slope / ray_length  # sine of the angle between ray and water
-    rgb = torch.cat([0.8 - sine, 0.8 - sine, 0.9 - sine], dim=1).clamp(0, 1)
-    return rgb, disparity, sky, intrinsics
+from tests.render.scenes import glint_centre, lake
 
 
 def test_a_lake_is_found_with_its_colour_by_angle_and_bumpy_ground_is_not():
-    rgb, disparity, sky, intrinsics = _lake()
+    rgb, disparity, sky, intrinsics = lake()
     plane = find_water(rgb, disparity, sky, intrinsics)
     assert plane is not None and abs(abs(float(plane.normal[1])) - 1.0) < 1e-3
     assert bool((plane.sines[1:] > plane.sines[:-1]).all())
@@ -35,7 +21,7 @@ def test_a_lake_is_found_with_its_colour_by_angle_and_bumpy_ground_is_not():
 
 
 def test_water_seen_from_higher_up_takes_the_colour_of_the_steeper_angle():
-    rgb, disparity, sky, intrinsics = _lake()
+    rgb, disparity, sky, intrinsics = lake()
     plane = find_water(rgb, disparity, sky, intrinsics)
     water = ~sky
     here = torch.eye(4, dtype=torch.float64)
@@ -48,3 +34,22 @@ def test_water_seen_from_higher_up_takes_the_colour_of_the_steeper_angle():
     assert float(moved[0, 0][water[0, 0]].mean()) < float(rgb[0, 0][water[0, 0]].mean()) - 0.02  # darker from above
     torch.testing.assert_close(moved[sky.expand_as(rgb)], rgb[sky.expand_as(rgb)])  # the sky is not water
     assert math.isfinite(float(moved.sum()))
+
+
+def test_a_small_bright_highlight_on_water_is_a_glint_that_stays_in_its_direction():
+    rgb, disparity, sky, intrinsics = lake()
+    water = ~sky
+    assert find_glints(rgb, water, intrinsics)[1] is None  # the lake's own colours have none
+    shown = rgb.clone()
+    shown[..., 44:47, 30:32] += 0.3  # the sun's mirror image
+    shown[..., 50:52, 4:60] += 0.3  # a wide bright band: the colour by angle's, not a glint
+    clean, glints = find_glints(shown, water, intrinsics)
+    layer = glints.seen_from(intrinsics, torch.eye(3), 64, 64)  # from where the first frame was seen
+    found = layer.sum(dim=1)[0] > 0
+    assert bool(found[44:47, 30:32].all()) and not bool(found[50:52, 10:54].any())
+    torch.testing.assert_close(clean + layer, shown)  # nothing lost
+    assert float((clean - rgb)[..., 44:47, 30:32].abs().max()) < 0.02  # taken off the water
+    angle = math.atan(5 / float(intrinsics[0, 0, 0]))  # turned 5 px' worth to the right
+    turn = torch.tensor([[math.cos(angle), 0, math.sin(angle)], [0, 1, 0], [-math.sin(angle), 0, math.cos(angle)]])
+    before, after = glint_centre(layer), glint_centre(glints.seen_from(intrinsics, turn, 64, 64))
+    assert abs(abs(before[0] - after[0]) - 5) < 0.5 and abs(before[1] - after[1]) < 0.5
