@@ -16,9 +16,12 @@ per anchor instead of once per frame. A photo's first frame may come with its fi
 (``detail``: the photo at 2 or 4 times the working size), which renders read where they
 magnify the anchor (render/source_detail.py); each new anchor gets its own, read from the
 previous anchor's (``finer_view``), until the flight has magnified past what the photo had.
+A hole's fill lies no nearer than the space the anchor saw through (render/free_space.py):
+behind a crest the camera climbs over, the crest's own nearness had run up into the opening.
 Where the first frame holds flat water (render/water_shading.py), rendered water takes the
-colour of the angle it is now seen at, not the anchor's, and the highlights the first frame
-shows on it (the sun's mirror image) stay in their direction instead of on the water.
+colour of the angle it is now seen at, not the anchor's, holes on it take that colour, and
+the highlights the first frame shows on it (the sun's mirror image) stay in their direction
+instead of on the water.
 """
 
 from __future__ import annotations
@@ -39,6 +42,7 @@ from infinite_nature.generate.hole_refiner import refine_holes
 from infinite_nature.geometry.intrinsics import intrinsics_from_fov
 from infinite_nature.geometry.pose import relative_pose
 from infinite_nature.render.fill import keep_rendered, render_for_refiner
+from infinite_nature.render.free_space import SourceView
 from infinite_nature.render.inpaint import axis_neighbours, nearest_known_along, pull_push, within_leeway
 from infinite_nature.render.resample import finer_view
 from infinite_nature.render.sky_dome import carry_round_dome, degrees_from, render_panorama, view_to_panorama
@@ -268,7 +272,7 @@ class Flight:
         return SourceDetail.build(fine, self.disparity, self.detail_octaves)
 
     def _synthesise(
-        self, splatted: SplatResult, pose: torch.Tensor, target_k: torch.Tensor
+        self, splatted: SplatResult, pose: torch.Tensor, target_k: torch.Tensor, seen: PlaneView | None = None
     ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:  # rgb [1, 3, H, W], disparity [1, 1, H, W], sky bool
         """The view at ``pose`` from its splat: refined holes, their fills, the sky dome in sky holes.
 
@@ -298,10 +302,39 @@ class Flight:
                                    height, width, self.dome_settings[2])
         soft = gaussian_blur2d(erosion(sky.float(), torch.ones(3, 3, device=self.device)), (5, 5), (1.0, 1.0))
         if self.keep_visible:  # rendered pixels stay exactly as rendered; the holes get fills and the dome
-            rgb, disparity, _ = keep_rendered(rgb, disparity, splatted, splat_sky, sky_fill=(sky_view, soft))
+            # no hole nearer than what the anchor saw through, nor beyond the water plane (nothing shows through it)
+            water = None if seen is None else torch.where(seen.depth > 0, 1 / seen.depth.clamp_min(1e-6),
+                                                          DISPARITY_MIN).to(disparity)
+            seen_from = SourceView(self.anchor.disparity, self.anchor.intrinsics, self.anchor.transform_to(pose), target_k,
+                                   water)
+            rgb, disparity, kept = keep_rendered(rgb, disparity, splatted, splat_sky, sky_fill=(sky_view, soft),
+                                                 seen_from=seen_from)
+            if seen is not None:
+                rgb = self._water_in_holes(rgb, disparity, sky, kept, splatted, seen)
         else:
             rgb = rgb + (sky_view - rgb) * soft
         return rgb, disparity, sky
+
+    def _water_in_holes(
+        self,
+        rgb: torch.Tensor,  # [1, 3, H, W] the fills'
+        disparity: torch.Tensor,  # [1, 1, H, W] the fills'
+        sky: torch.Tensor,  # [1, 1, H, W] bool
+        kept: torch.Tensor,  # [1, 1, H, W] how much of each pixel is rendered (keep_rendered)
+        splatted: SplatResult,
+        seen: PlaneView,
+    ) -> torch.Tensor:  # [1, 3, H, W]
+        """Holes on the water plane take its colour at the angle they are seen at, off it as much
+        as the rendered water round them is. Filled from the surroundings alone, the rows a
+        backward or sideways move opens over water took the colour of the farther, paler water
+        beside them, and a fill behind an island's tip took the island's."""
+        on_water = ~splatted.valid & ~sky & self.water.covers(seen, disparity, WATER_TOLERANCE)
+        rendered_water = splatted.valid & (splatted.features[:, 4:5] > 0.5)
+        if not (bool(on_water.any()) and bool(rendered_water.any())):
+            return rgb
+        profile = self.water.colour(self.water.sine(seen.points, seen.camera)).to(rgb)
+        offset = pull_push(splatted.features[:, :3] - profile, rendered_water)
+        return rgb + ((profile + offset).clamp(0, 1) - rgb) * on_water * (1 - kept)
 
     @torch.inference_mode()
     def advance(self) -> Frame:
@@ -318,7 +351,7 @@ class Flight:
                                  self.water_mask)
             self.anchors_made += 1
             splatted = self._splat_from(self.anchor, next_pose, target_k, seen)
-        rgb, disparity, sky = self._synthesise(splatted, next_pose, target_k)
+        rgb, disparity, sky = self._synthesise(splatted, next_pose, target_k, seen)
         disparity = torch.where(sky, torch.full_like(disparity, DISPARITY_MIN), disparity)
         if not (torch.isfinite(rgb).all() and torch.isfinite(disparity).all()):
             self.nonfinite_events += 1

@@ -17,7 +17,8 @@ refiner's training (so the network trains on exactly what it sees in a flight).
 * ``keep_rendered``: show the refiner's output only in the holes; rendered pixels stay exact.
   In the holes, the surroundings' colour and mirrored texture (``render.inpaint``) with
   the refiner's colour allowed a small leeway, so a fill cannot come out as a block of a
-  colour the scene lacks.
+  colour the scene lacks; and no fill nearer than what the source view saw through
+  (``render.free_space``).
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from kornia.morphology import erosion
 
 from infinite_nature.disparity import DISPARITY_MAX, DISPARITY_MIN
 from infinite_nature.render.alpha import edge_alpha
+from infinite_nature.render.free_space import CARVE_TOLERANCE, SourceView, carve_free_space
 from infinite_nature.render.inpaint import (
     continue_rows, interpolate_across, mirror_into_holes, open_to_side, pull_push, within_leeway,
 )
@@ -196,6 +198,7 @@ def keep_rendered(
     splatted: SplatResult,  # features [B, 3+, H, W] (first three: colour)
     sky: torch.Tensor,  # [B, 1, H, W] bool: which rendered pixels are sky (ignored in the holes)
     sky_fill: tuple[torch.Tensor, torch.Tensor] | None = None,  # sky colours [B, 3, H, W], weight [B, 1, H, W]
+    seen_from: SourceView | None = None,  # the view the splat came from: no fill where it saw through
 ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:  # rgb, disparity, the rendered weight
     """Rendered pixels as rendered. In the holes: the colours of the rendered surroundings
     (``pull_push``), moved at most ``COLOUR_LEEWAY`` towards the refiner's smoothed colour,
@@ -216,7 +219,9 @@ def keep_rendered(
     carried into ground holes would build up as haze over a long flight. Holes that are sky
     show ``sky_fill``'s colours (the flight's sky dome) where its weight says so, before the
     feathered blend with the rendered pixels: blended after it, the ground colour the hole
-    held would show as a dark line along every border between rendered and generated sky."""
+    held would show as a dark line along every border between rendered and generated sky.
+    With ``seen_from``, no hole is nearer than the space that view saw through
+    (``render.free_space``): a fill there moves back along its ray to what it could not see."""
     keep = _rendered_weight(splatted.valid)
     rendered = splatted.features[:, :3]
     ground = splatted.valid & ~sky
@@ -229,11 +234,18 @@ def keep_rendered(
     texture = (mirrored - _blur(mirrored)) * found
     side = open_to_side(splatted.valid) & ~source & has_ground
     disparity = torch.where(side, disparity, around_disparity)
+    moved = torch.zeros_like(side)
+    if seen_from is not None:  # no fill in the space the source saw through: back to what it could not see
+        holes = ~splatted.valid & has_ground
+        carved = carve_free_space(disparity, holes, seen_from)
+        moved = holes & (carved < disparity * (1 - CARVE_TOLERANCE))
+        disparity = carved
     colour = within_leeway(_blur(rgb), around, COLOUR_LEEWAY)
     if bool(side.any()):
+        rows = side & ~moved  # a strip's pixels moved back lie beyond the rows beside them: the surroundings' colour
         row_colour, row_texture = continue_rows(rendered, source, SIDE_STRIP_SIGMA)
-        around = torch.where(side, row_colour, around)
-        texture = torch.where(side, row_texture - _blur(row_texture), texture)
+        around = torch.where(rows, row_colour, around)
+        texture = torch.where(rows, row_texture - _blur(row_texture), texture)
         beside = F.max_pool2d(side.float(), 2 * FEATHER_PX + 1, stride=1, padding=FEATHER_PX) > 0
         colour = torch.where(beside, around, colour)  # the strips and their feather: none of the refiner's colour
     rgb = (colour + texture).clamp(0, 1)

@@ -358,3 +358,23 @@ def test_the_suns_glint_on_water_stays_in_its_direction_as_the_camera_flies_on(t
     assert abs(column_40 - column) < 0.5 and abs(row_40 - row) < 0.5, centres
     (column, row), (column_40, row_40) = centres["on the water"]
     assert row_40 > row + 2, centres  # what it fixes: the glint came nearer with the water below it
+
+
+def test_holes_on_the_water_take_its_colour_at_their_angle(monkeypatch):
+    """Over a level lake whose colour depends only on the viewing angle, a camera moving at a
+    constant height keeps seeing the same frame. Backing away opens rows at the bottom that
+    the first frame did not show: from the water's colour by angle they match it; filled from
+    the rows above, they would be as pale as the farther water there."""
+    import infinite_nature.generate.flight as flight_module
+
+    networks = load_flight_networks("default", torch.device("cpu"))  # the tiny ones call holes sky at random
+    rgb, disparity, sky, intrinsics = lake()
+    bottoms = {}
+    for name in ("by angle", "from the rows above"):
+        if name == "from the rows above":
+            monkeypatch.setattr(flight_module.Flight, "_water_in_holes", lambda self, rgb, *args: rgb)
+        flight = Flight(rgb, disparity, sky, 60.0, networks.refiner, networks.sky, StraightPath(-0.6))
+        frames = {frame.index: frame.rgb for frame, _ in zip(flight, range(2))}
+        bottoms[name] = float((frames[1] - rgb)[..., 48:, :].abs().mean())
+    assert bottoms["by angle"] < 0.01, bottoms
+    assert bottoms["from the rows above"] > 2 * bottoms["by angle"], bottoms
