@@ -50,27 +50,34 @@ def carve_free_space(
     if index.numel() == 0:
         return disparity
     batch, _, height, width = disparity.shape
-    source_height, source_width = source.disparity.shape[-2:]
     image = index // (height * width)
     column, row = (index % width).to(disparity.dtype), ((index // width) % height).to(disparity.dtype)
-    fill = disparity.reshape(-1)[index].clamp_min(DISPARITY_MIN)  # [M]
-    steps = torch.linspace(0, 1, CARVE_STEPS, dtype=disparity.dtype, device=disparity.device)
-    ladder = fill[:, None] * (DISPARITY_MIN / fill[:, None]) ** steps  # [M, K] from the fill's out to the far plane
     # target pixel [u, v, 1] at depth z -> z * mapping @ [u, v, 1] + offset in the source camera
     mapping, offset = pixel_mapping(source.target_intrinsics, torch.linalg.inv(source.transform), source.intrinsics)
     homogeneous = torch.stack([column, row, torch.ones_like(row)], dim=1)  # [M, 3]
     rays = torch.bmm(mapping[image], homogeneous[:, :, None])[:, :, 0]  # [M, 3]
-    projected = rays[:, None, :] / ladder[..., None] + offset[image]  # [M, K, 3]
-    z = projected[..., 2]
-    uv = projected[..., :2] / torch.where(z > NEAR_DEPTH, z, 1.0)[..., None]
-    u, v = uv[..., 0].round(), uv[..., 1].round()
-    inside = (z > NEAR_DEPTH) & (u >= 0) & (u <= source_width - 1) & (v >= 0) & (v <= source_height - 1)
-    nearest = F.max_pool2d(source.disparity, 3, stride=1, padding=1).reshape(-1)  # the nearest surface within a pixel
-    lookup = (image[:, None] * (source_height * source_width) + v.clamp(0, source_height - 1) * source_width
-              + u.clamp(0, source_width - 1)).long()
-    seen_through = inside & (1.0 / z.clamp_min(NEAR_DEPTH) > nearest[lookup] * (1 + CARVE_TOLERANCE))  # [M, K]
-    first = (~seen_through).to(torch.uint8).argmax(dim=1)  # the first depth not seen through (0 where none is)
-    carved = torch.where(seen_through.all(dim=1), DISPARITY_MIN, ladder.gather(1, first[:, None])[:, 0])
+    nearest = F.max_pool2d(source.disparity, 3, stride=1, padding=1)  # the nearest surface within a pixel
+
+    def seen_through(pick: torch.Tensor, candidate: torch.Tensor) -> torch.Tensor:  # [P], [P, K] -> [P, K] bool
+        projected = rays[pick, None, :] / candidate[..., None] + offset[image[pick]]  # [P, K, 3]
+        z = projected[..., 2]
+        uv = projected[..., :2] / torch.where(z > NEAR_DEPTH, z, 1.0)[..., None]
+        u, v = uv[..., 0].round(), uv[..., 1].round()
+        source_height, source_width = nearest.shape[-2:]
+        inside = (z > NEAR_DEPTH) & (u >= 0) & (u <= source_width - 1) & (v >= 0) & (v <= source_height - 1)
+        lookup = (image[pick, None] * (source_height * source_width) + v.clamp(0, source_height - 1) * source_width
+                  + u.clamp(0, source_width - 1)).long()
+        return inside & (1.0 / z.clamp_min(NEAR_DEPTH) > nearest.reshape(-1)[lookup] * (1 + CARVE_TOLERANCE))
+
+    fill = disparity.reshape(-1)[index].clamp_min(DISPARITY_MIN)  # [M]
+    carved = fill.clone()
+    moved = seen_through(torch.arange(index.numel(), device=index.device), fill[:, None])[:, 0].nonzero()[:, 0]
+    if moved.numel():  # most fills are where nothing was seen through: only the others climb the ladder
+        steps = torch.linspace(0, 1, CARVE_STEPS, dtype=disparity.dtype, device=disparity.device)
+        ladder = fill[moved, None] * (DISPARITY_MIN / fill[moved, None]) ** steps  # [P, K] the fill's out to the far plane
+        through = seen_through(moved, ladder)
+        first = (~through).to(torch.uint8).argmax(dim=1)  # the first depth not seen through
+        carved[moved] = torch.where(through.all(dim=1), DISPARITY_MIN, ladder.gather(1, first[:, None])[:, 0])
     carved = torch.minimum(disparity.reshape(-1)[index], carved)
     if source.farthest is not None:
         carved = torch.maximum(carved, source.farthest.reshape(-1)[index])
