@@ -18,7 +18,6 @@ from infinite_nature.cli.arguments import depth_backend, positive_int, side_leng
 from infinite_nature.device import resolve_device
 from infinite_nature.errors import UsageError
 
-TRUTH_KEYS = ("coarse_psnr", "coarse_lab_error")
 MAX_WORLDS, MAX_FLIGHTS = 100, 50  # short range takes a seed set's first worlds, long range starts at its 51st
 
 
@@ -32,7 +31,7 @@ def _run(args: argparse.Namespace) -> int:
     from infinite_nature.depth.builtin import load_depth_sky
     from infinite_nature.evaluate.depth import evaluate_depth
     from infinite_nature.evaluate.figures import contact_sheet, plot_series
-    from infinite_nature.evaluate.long_range import LongRangeConfig, evaluate_long_range
+    from infinite_nature.evaluate.long_range import TRUTH_KEYS, LongRangeConfig, evaluate_long_range
     from infinite_nature.evaluate.report import psnr_gain, sharpness_ratio, short_range_table, worlds_line
     from infinite_nature.evaluate.short_range import HELD_OUT_SEEDS, VALIDATION_SEEDS, ShortRangeConfig, evaluate_short_range
     from infinite_nature.generate.inputs import expand_inputs, load_photo

@@ -33,6 +33,9 @@ REALISM_STEPS = 128
 SERIES = ("sharpness", "drift_lab_mean", "drift_lab_std", "sky_fraction", "flicker", "nonfinite")
 
 
+TRUTH_KEYS = ("coarse_psnr", "coarse_lab_error")  # what a world flight's frames are measured by against the truth
+
+
 @dataclass
 class LongRangeConfig:
     seeds: tuple[int, ...] = field(default=HELD_OUT_SEEDS[50:54])
@@ -91,8 +94,8 @@ def fly_and_measure(
             early[frame.index] = tensor_to_image(rgb)
         if true_view is not None and frame.index > 0 and frame.index % config.truth_every == 0:
             target = true_view(frame.pose).to(rgb.device)
-            truth[frame.index] = {"coarse_psnr": float(coarse_psnr(rgb, target)),
-                                  "coarse_lab_error": float(coarse_lab_error(rgb, target))}
+            truth[frame.index] = dict(zip(TRUTH_KEYS, (float(coarse_psnr(rgb, target)),
+                                                       float(coarse_lab_error(rgb, target)))))
         previous = frame
         if frame.index >= config.steps:
             break

@@ -245,14 +245,13 @@ class Flight:
                     seen: PlaneView | None = None) -> SplatResult:
         """The anchor rendered at ``pose`` (features: colour, sky, and where the flight has water,
         which rendered pixels show it), its water coloured as seen from there (``reshade``;
-        ``seen``: the water plane from ``pose``, if already at hand)."""
+        ``seen``: the water plane from ``pose``, needed where the flight has water)."""
         labels = [anchor.sky] if anchor.water is None else [anchor.sky, anchor.water]
         features = torch.cat([anchor.rgb, *(label.float() for label in labels)], dim=1)
         splatted = render_for_refiner(features, anchor.disparity, anchor.intrinsics, anchor.transform_to(pose), target_k,
                                       anchor.detail)
         if self.water is None:
             return splatted
-        seen = seen or self.water.view(target_k, pose, *splatted.valid.shape[-2:])
         ground = splatted.valid & (splatted.features[:, 3:4] <= 0.5)
         water = ground & ((splatted.features[:, 4:5] > 0.5) | self.water.covers(seen, splatted.disparity, WATER_TOLERANCE))
         rgb = reshade(splatted.features[:, :3], water, seen, anchor.pose[:3, 3], self.water)
@@ -303,10 +302,8 @@ class Flight:
         soft = gaussian_blur2d(erosion(sky.float(), torch.ones(3, 3, device=self.device)), (5, 5), (1.0, 1.0))
         if self.keep_visible:  # rendered pixels stay exactly as rendered; the holes get fills and the dome
             # no hole nearer than what the anchor saw through, nor beyond the water plane (nothing shows through it)
-            water = None if seen is None else torch.where(seen.depth > 0, 1 / seen.depth.clamp_min(1e-6),
-                                                          DISPARITY_MIN).to(disparity)
             seen_from = SourceView(self.anchor.disparity, self.anchor.intrinsics, self.anchor.transform_to(pose), target_k,
-                                   water)
+                                   None if seen is None else seen.disparity().to(disparity))
             rgb, disparity, kept = keep_rendered(rgb, disparity, splatted, splat_sky, sky_fill=(sky_view, soft),
                                                  seen_from=seen_from)
             if seen is not None:
@@ -332,7 +329,7 @@ class Flight:
         rendered_water = splatted.valid & (splatted.features[:, 4:5] > 0.5)
         if not (bool(on_water.any()) and bool(rendered_water.any())):
             return rgb
-        profile = self.water.colour(self.water.sine(seen.points, seen.camera)).to(rgb)
+        profile = seen.colour.to(rgb)
         offset = pull_push(splatted.features[:, :3] - profile, rendered_water)
         return rgb + ((profile + offset).clamp(0, 1) - rgb) * on_water * (1 - kept)
 

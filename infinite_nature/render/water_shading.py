@@ -35,6 +35,7 @@ import torch
 import torch.nn.functional as F
 from kornia.filters import gaussian_blur2d
 
+from infinite_nature.disparity import DISPARITY_MIN
 from infinite_nature.geometry.projection import unproject
 
 PLANE_TOLERANCE = 1e-3  # distance from the plane, as a share of the distance from the camera
@@ -54,6 +55,12 @@ class PlaneView(NamedTuple):
     points: torch.Tensor  # [B, 3, H, W] the meeting points
     depth: torch.Tensor  # [B, 1, H, W] their depth (z) in the camera; <= 0 where a ray does not reach the plane
     camera: torch.Tensor  # [3] the camera's position
+    colour: torch.Tensor | None  # [B, 3, H, W] the plane's colour at the angle this view sees each point (None
+    # while the plane has no colour profile yet)
+
+    def disparity(self) -> torch.Tensor:  # [B, 1, H, W]
+        """Disparity of the plane along each ray; the far plane's where a ray does not reach it."""
+        return torch.where(self.depth > 0, 1 / self.depth.clamp_min(1e-6), DISPARITY_MIN)
 
 
 @dataclass
@@ -72,7 +79,9 @@ class WaterPlane:
         rays = world_points(ones, intrinsics.to(ones), pose) - camera.view(1, 3, 1, 1)  # z = 1 in the camera
         towards = (self.normal.view(1, 3, 1, 1) * rays).sum(dim=1, keepdim=True)
         depth = (self.offset - float(self.normal @ camera)) / torch.where(towards.abs() < 1e-9, 1e-9, towards)
-        return PlaneView(camera.view(1, 3, 1, 1) + rays * depth.clamp(0, 1e6), depth, camera)
+        points = camera.view(1, 3, 1, 1) + rays * depth.clamp(0, 1e6)
+        colour = self.colour(self.sine(points, camera)) if len(self.sines) >= 2 else None
+        return PlaneView(points, depth, camera, colour)
 
     @staticmethod
     def covers(seen: PlaneView, disparity: torch.Tensor, tolerance: float) -> torch.Tensor:  # [B, 1, H, W] bool
@@ -164,7 +173,7 @@ def reshade(
     if not bool(water.any()):
         return rgb
     source = source_camera.to(seen.points)
-    change = plane.colour(plane.sine(seen.points, seen.camera)) - plane.colour(plane.sine(seen.points, source))
+    change = seen.colour - plane.colour(plane.sine(seen.points, source))
     return torch.where(water & (seen.depth > 0), (rgb + change.to(rgb)).clamp(0, 1), rgb)
 
 
