@@ -57,6 +57,7 @@ class DemoBenchConfig:
     weights: str = field(default="default", metadata={"help": "weight set name or folder"})
     world: int = field(default=7, metadata={"help": "procedural world to fly"})
     max_fps: float = field(default=15.0, metadata={"help": "the server's frame rate cap (its default)"})
+    threads: int = field(default=0, metadata={"help": "torch threads on the CPU, as the demo's --threads (0: all cores but one)"})
     client: str = field(default="websocket", metadata={"help": "websocket (a Python client) or browser (headless chromium)",
                                                        "choices": ["websocket", "browser"]})
     seed: int = field(default=0, metadata={"help": "seed of the random key-press moments"})

@@ -113,7 +113,7 @@ def _browser_client(url: str, config: DemoBenchConfig) -> dict[str, float]:
 def run_demo_bench(config: DemoBenchConfig, device: torch.device) -> dict[str, float]:
     from infinite_nature.demo.server import build_server, create_app, serve_in_thread  # the web stack, only when run
 
-    demo = DemoConfig(size=config.size, port=0, weights=config.weights, max_fps=config.max_fps)
+    demo = DemoConfig(size=config.size, port=0, weights=config.weights, max_fps=config.max_fps, threads=config.threads)
     demo.validate()
     server = build_server(demo, device, world=config.world)
     try:

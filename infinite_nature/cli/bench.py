@@ -12,7 +12,7 @@ from infinite_nature.bench.configs import (
     DemoBenchConfig, GenerateBenchConfig, ModelsBenchConfig, RenderBenchConfig, WorldBenchConfig,
 )
 from infinite_nature.config import add_arguments, from_namespace
-from infinite_nature.device import DEVICE_CHOICES, resolve_device
+from infinite_nature.device import DEVICE_CHOICES, resolve_device, threads_beside_a_server
 from infinite_nature.errors import UsageError
 
 
@@ -91,6 +91,8 @@ def _run_demo(args: argparse.Namespace) -> int:
     if config.seconds < 3 or config.presses < 1:
         raise UsageError("--seconds must be >= 3 and --presses >= 1")
     device = resolve_device(args.device)
+    if device.type == "cpu":
+        threads_beside_a_server(config.threads)
     machine = _announce("demo benchmark", device, f"{config.size} px, {config.client} client, {config.seconds:g} s")
     report = run_demo_bench(config, device)
     return _report(args, "demo", machine, config, [report], format_demo_report(report))

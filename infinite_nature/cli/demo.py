@@ -10,7 +10,7 @@ from pathlib import Path
 
 from infinite_nature.cli.arguments import non_negative_int
 from infinite_nature.config import add_arguments, from_namespace
-from infinite_nature.device import resolve_device
+from infinite_nature.device import resolve_device, threads_beside_a_server
 
 
 def _open_browser(url: str) -> None:
@@ -35,6 +35,8 @@ def _run(args: argparse.Namespace) -> int:
         print(f"warning: binding {config.host} makes the demo reachable from other machines; "
               "it has no login, so anyone who can reach it can use this machine's CPU/GPU", file=sys.stderr)
     device = resolve_device(config.device)
+    if device.type == "cpu":
+        threads_beside_a_server(config.threads)
 
     from infinite_nature.demo.server import build_server, create_app, serve_in_thread
 

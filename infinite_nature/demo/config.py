@@ -16,6 +16,8 @@ class DemoConfig:
     port: int = field(default=8000, metadata={"help": "TCP port (0 picks a free one)"})
     size: int = field(default=256, metadata={"help": "longer side of the flight's frames in pixels (multiple of 16)"})
     device: str = field(default="auto", metadata={"help": "auto, cpu or cuda"})
+    threads: int = field(default=0, metadata={"help": "torch threads for flights on the CPU (0: all cores but one, which "
+                                                       "the server and a browser on this machine need)"})
     weights: str = field(default="default", metadata={"help": "shipped weights name or a folder of checkpoints"})
     max_flights: int = field(default=2, metadata={"help": "flights (browser tabs) at once; more are told it is busy"})
     idle_minutes: float = field(default=10.0, metadata={"help": "a flight with no input from its page for this long is freed"})
@@ -31,6 +33,8 @@ class DemoConfig:
             raise UsageError(f"--port must be in [0, 65535], got {self.port}")
         if not 64 <= self.size <= 1024 or self.size % 16:
             raise UsageError(f"--size must be a multiple of 16 in [64, 1024], got {self.size}")
+        if self.threads < 0:
+            raise UsageError(f"--threads must be >= 0 (0: all cores but one), got {self.threads}")
         for name in ("max_flights", "max_record_frames"):
             if getattr(self, name) < 1:
                 raise UsageError(f"--{name.replace('_', '-')} must be >= 1, got {getattr(self, name)}")

@@ -19,6 +19,7 @@ from infinite_nature.cli import main
         (["--max-flights", "0"], "--max-flights must be >= 1"),
         (["--idle-minutes", "0"], "--idle-minutes must be > 0"),
         (["--jpeg-quality", "101"], "--jpeg-quality must be in [1, 100]"),
+        (["--threads", "-1"], "--threads must be >= 0"),
         (["--world", "3", "--image", "x.jpg"], "not allowed with argument"),
         (["--world", "-2"], "expected a number >= 0"),
     ],
