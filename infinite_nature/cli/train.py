@@ -29,6 +29,8 @@ def _run(args: argparse.Namespace) -> int:
         logging.getLogger("lightning.pytorch").setLevel(logging.WARNING)
         warnings.filterwarnings("ignore", message=".*ModelCheckpoint with manual optimization.*")
         warnings.filterwarnings("ignore", message=".*does not have many workers.*")
+        # Lightning's own use of a torch API that torch 2.14 deprecates: nothing a user can act on
+        warnings.filterwarnings("ignore", message=r".*isinstance\(treespec, LeafSpec\)` is deprecated.*")
     exported = train(args.recipe, config)
     if exported is not None:
         print(f"exported {exported[0]} and {exported[1]}; use them with --weights")

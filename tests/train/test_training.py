@@ -3,6 +3,7 @@
 import csv
 import json
 import dataclasses
+import subprocess
 import sys
 
 import pytest
@@ -216,6 +217,17 @@ def test_zero_intervals_mean_never_and_negative_ones_are_refused(tmp_path, tiny_
     assert main(args[:-1] + ["-1"]) == 2
     err = capsys.readouterr().err
     assert "must be >= 0" in err and "Traceback" not in err
+
+
+def test_a_finished_run_prints_no_library_warnings(tmp_path, tiny_worlds):
+    """What a user sees on the terminal: the export line, no warnings about Lightning's internals."""
+    out = tmp_path / "run"
+    done = subprocess.run([sys.executable, "-m", "infinite_nature", "train", "depth", "--worlds", str(tiny_worlds),
+                           "--out", str(out), "--max-steps", "2", "--batch-size", "2", "--resolution", "32",
+                           "--no-progress"], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert "exported" in done.stdout and (out / "export" / "depth_sky.safetensors").is_file()
+    assert "Warning" not in done.stderr and "deprecated" not in done.stderr, done.stderr
 
 
 def test_max_minutes_stops_early_and_still_exports(tmp_path, tiny_worlds):
