@@ -129,10 +129,12 @@ def test_bench_models_reports_every_network(tmp_path):
     assert "weights that would ship" in result.stdout
 
 
-def test_bench_world_runs(tmp_path):
+def test_bench_world_runs_with_a_progress_bar_unless_quiet(tmp_path):
     result = run_cli("bench", "world", "--sizes", "32", "--seeds", "1")
     assert result.returncode == 0, result.stderr
-    assert "cold s" in result.stdout
+    assert "cold s" in result.stdout and "world views" in result.stderr and "world views" not in result.stdout
+    quiet = run_cli("bench", "world", "--sizes", "32", "--seeds", "1", "--quiet")
+    assert quiet.returncode == 0 and "cold s" in quiet.stdout and "world views" not in quiet.stderr
 
 
 def test_bench_demo_prints_fps_and_latency(tiny_weights, tmp_path):
@@ -140,7 +142,7 @@ def test_bench_demo_prints_fps_and_latency(tiny_weights, tmp_path):
     result = run_cli("bench", "demo", "--size", "64", "--seconds", "4", "--presses", "4", "--weights", str(tiny_weights),
                      "--device", "cpu", "--json", str(out))
     assert result.returncode == 0, result.stderr
-    assert "latency_median_ms" in result.stdout
+    assert "latency_median_ms" in result.stdout and "flying" in result.stderr  # the seconds measured so far
     row = json.loads(out.read_text())["rows"][0]
     assert row["fps"] > 0 and row["presses_measured"] >= 1 and 0 < row["latency_median_ms"] <= row["latency_max_ms"]
 

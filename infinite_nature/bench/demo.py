@@ -17,6 +17,7 @@ import struct
 import time
 
 import torch
+from tqdm import tqdm
 
 from infinite_nature.bench.configs import DemoBenchConfig
 from infinite_nature.demo.config import DemoConfig
@@ -48,7 +49,13 @@ def _summary(frames: int, seconds: float, latencies: list[float], compute: list[
     }
 
 
-def _websocket_client(url: str, config: DemoBenchConfig) -> dict[str, float]:
+def _clock(config: DemoBenchConfig, progress: bool) -> tqdm:
+    """A bar of the seconds measured so far (``bar.update(now - bar.n)``)."""
+    return tqdm(total=config.seconds, desc="flying", unit="s", bar_format="{desc}: {bar} {n:.0f}/{total:.0f} s",
+                disable=not progress)
+
+
+def _websocket_client(url: str, config: DemoBenchConfig, progress: bool) -> dict[str, float]:
     from websockets.sync.client import connect
 
     rng = random.Random(config.seed)
@@ -56,9 +63,10 @@ def _websocket_client(url: str, config: DemoBenchConfig) -> dict[str, float]:
     sent: dict[int, float] = {}
     latencies, compute = [], []
     frames, seq = 0, 0
-    with connect(url.replace("http", "ws", 1) + "ws", max_size=None) as socket:
+    with connect(url.replace("http", "ws", 1) + "ws", max_size=None) as socket, _clock(config, progress) as clock:
         start = time.perf_counter()
         while (now := time.perf_counter() - start) < config.seconds:
+            clock.update(now - clock.n)
             if moments and now >= moments[0]:
                 moments.pop(0)
                 seq += 1
@@ -81,7 +89,7 @@ def _websocket_client(url: str, config: DemoBenchConfig) -> dict[str, float]:
     return _summary(frames, config.seconds, latencies, compute)
 
 
-def _browser_client(url: str, config: DemoBenchConfig) -> dict[str, float]:
+def _browser_client(url: str, config: DemoBenchConfig, progress: bool) -> dict[str, float]:
     chromium = find_chromium()
     if chromium is None:
         raise UsageError("--client browser needs Debian's chromium (apt-get install chromium)")
@@ -98,19 +106,22 @@ def _browser_client(url: str, config: DemoBenchConfig) -> dict[str, float]:
         first = page.evaluate("window.demoStats.frames")
         start = time.perf_counter()
         gaps = [rng.uniform(0.3, 2 * config.seconds / max(config.presses, 1) - 0.3) for _ in range(config.presses)]
-        for gap in gaps:
-            if time.perf_counter() - start + gap > config.seconds:
-                break
-            time.sleep(gap)
-            page.keyboard.press(rng.choice(["ArrowLeft", "ArrowRight"]))
-        time.sleep(max(0.0, config.seconds - (time.perf_counter() - start)))
+        with _clock(config, progress) as clock:
+            for gap in gaps:
+                if time.perf_counter() - start + gap > config.seconds:
+                    break
+                time.sleep(gap)
+                page.keyboard.press(rng.choice(["ArrowLeft", "ArrowRight"]))
+                clock.update(time.perf_counter() - start - clock.n)
+            time.sleep(max(0.0, config.seconds - (time.perf_counter() - start)))
+            clock.update(config.seconds - clock.n)
         frames = page.evaluate("window.demoStats.frames") - first
         latencies = page.evaluate("window.demoStats.latencies")
         browser.close()
     return _summary(frames, config.seconds, latencies, [])
 
 
-def run_demo_bench(config: DemoBenchConfig, device: torch.device) -> dict[str, float]:
+def run_demo_bench(config: DemoBenchConfig, device: torch.device, progress: bool = False) -> dict[str, float]:
     from infinite_nature.demo.server import build_server, create_app, serve_in_thread  # the web stack, only when run
 
     demo = DemoConfig(size=config.size, port=0, weights=config.weights, max_fps=config.max_fps, threads=config.threads)
@@ -119,7 +130,7 @@ def run_demo_bench(config: DemoBenchConfig, device: torch.device) -> dict[str, f
     try:
         with serve_in_thread(create_app(server), demo) as running:
             client = _browser_client if config.client == "browser" else _websocket_client
-            return client(running.url, config)
+            return client(running.url, config, progress)
     finally:
         server.close()
 

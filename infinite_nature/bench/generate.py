@@ -11,6 +11,7 @@ import resource
 import time
 
 import torch
+from tqdm import tqdm
 
 from infinite_nature.bench.configs import GenerateBenchConfig
 from infinite_nature.camera import AutoPilot
@@ -33,14 +34,14 @@ def _flight(world: World, index: int, size: int, networks, device) -> tuple[Flig
     return flight, camera.pose, view.scale
 
 
-def run_generate_bench(config: GenerateBenchConfig, device: torch.device) -> dict[str, object]:
+def run_generate_bench(config: GenerateBenchConfig, device: torch.device, progress: bool = False) -> dict[str, object]:
     networks = load_flight_networks(config.weights, device)
     flight, _, _ = _flight(World(config.example_seed), 0, config.size, networks, device)
     frames = iter(flight)
     next(frames)
     rss_after_50 = None
     start = time.perf_counter()
-    for index in range(1, config.frames):
+    for index in tqdm(range(1, config.frames), desc="long flight", unit="frame", disable=not progress):
         next(frames)
         if index == 50:
             rss_after_50 = _rss_mb()
@@ -60,7 +61,7 @@ def run_generate_bench(config: GenerateBenchConfig, device: torch.device) -> dic
         report["rss_growth_mb"] = report["rss_mb_end"] - rss_after_50
     if config.starts:
         under, recoveries, lowest = 0, 0, float("inf")
-        for seed in range(config.starts):
+        for seed in tqdm(range(config.starts), desc="stability", unit="flight", disable=not progress):
             world = World(1000 + seed)
             flight, start_pose, scale = _flight(world, 0, config.size, networks, device)
             clearance = clearance_check(world, start_pose, scale)

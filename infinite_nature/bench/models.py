@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import torch
 from torch.utils.flop_counter import FlopCounterMode
+from tqdm import tqdm
 
 from infinite_nature.bench.configs import ModelsBenchConfig
 from infinite_nature.bench.timing import median_milliseconds
@@ -29,10 +30,11 @@ def _cases(size: int, device: torch.device) -> dict[str, tuple[torch.nn.Module, 
     }
 
 
-def run_models_bench(config: ModelsBenchConfig, device: torch.device) -> list[dict[str, object]]:
+def run_models_bench(config: ModelsBenchConfig, device: torch.device, progress: bool = False) -> list[dict[str, object]]:
     rows = []
     with torch.no_grad():
-        for name, (model, inputs) in _cases(config.size, device).items():
+        for name, (model, inputs) in tqdm(_cases(config.size, device).items(), desc="networks", unit="network",
+                                          disable=not progress):
             counter = FlopCounterMode(display=False)
             with counter:
                 model(*inputs)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import torch
+from tqdm import tqdm
 
 from infinite_nature.bench.configs import RenderBenchConfig
 from infinite_nature.bench.timing import median_milliseconds
@@ -22,12 +23,14 @@ def _scene(size: int, device: torch.device) -> tuple[torch.Tensor, ...]:
     return features, disparity, intrinsics, transform
 
 
-def run_render_bench(config: RenderBenchConfig, device: torch.device) -> list[dict[str, object]]:
+def run_render_bench(config: RenderBenchConfig, device: torch.device, progress: bool = False) -> list[dict[str, object]]:
     """One row per (size, backend): forward and forward+backward median ms, or why skipped."""
     rows: list[dict[str, object]] = []
+    bar = tqdm(total=len(config.sizes) * len(config.backends), desc="splats", unit="case", disable=not progress)
     for size in config.sizes:
         features, disparity, intrinsics, transform = _scene(size, device)
         for backend in config.backends:
+            bar.update()
             row: dict[str, object] = {"size": size, "backend": backend, "points": size * size}
             try:
                 resolved = resolve_backend(backend, device, features.dtype)
@@ -58,6 +61,7 @@ def run_render_bench(config: RenderBenchConfig, device: torch.device) -> list[di
                 row["forward_backward_speedup_vs_torch"] = (
                     reference["forward_backward_ms"] / row["forward_backward_ms"]
                 )
+    bar.close()
     return rows
 
 

@@ -5,14 +5,16 @@ from __future__ import annotations
 import time
 
 import torch
+from tqdm import tqdm
 
 from infinite_nature.bench.configs import WorldBenchConfig
 from infinite_nature.world import World
 
 
-def run_world_bench(config: WorldBenchConfig) -> list[dict[str, object]]:
+def run_world_bench(config: WorldBenchConfig, progress: bool = False) -> list[dict[str, object]]:
     """Per size: median seconds per view with a cold cache (new world) and a warm one (same view again)."""
     rows: list[dict[str, object]] = []
+    bar = tqdm(total=len(config.sizes) * len(config.seeds), desc="world views", unit="world", disable=not progress)
     for size in config.sizes:
         cold, warm = [], []
         for seed in config.seeds:
@@ -24,6 +26,7 @@ def run_world_bench(config: WorldBenchConfig) -> list[dict[str, object]]:
             start = time.perf_counter()
             world.render(camera)
             warm.append(time.perf_counter() - start)
+            bar.update()
         rows.append(
             {
                 "size": size,
@@ -33,6 +36,7 @@ def run_world_bench(config: WorldBenchConfig) -> list[dict[str, object]]:
                 "max_s": max(cold),
             }
         )
+    bar.close()
     return rows
 
 

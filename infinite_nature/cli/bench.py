@@ -45,7 +45,7 @@ def _run_render(args: argparse.Namespace) -> int:
         raise UsageError("--sizes must be at least 8 pixels")
     device = resolve_device(args.device)
     machine = _announce("renderer benchmark", device, f"mode={config.mode}, median of {config.repeats}")
-    rows = run_render_bench(config, device)
+    rows = run_render_bench(config, device, progress=not args.quiet)
     return _report(args, "render", machine, config, rows, format_render_table(rows))
 
 
@@ -56,7 +56,7 @@ def _run_world(args: argparse.Namespace) -> int:
     if any(size < 8 for size in config.sizes) or any(seed < 0 for seed in config.seeds):
         raise UsageError("--sizes must be at least 8 pixels and --seeds non-negative")
     machine = _announce("procedural world benchmark", resolve_device("cpu"), f"median over {len(config.seeds)} worlds")
-    rows = run_world_bench(config)
+    rows = run_world_bench(config, progress=not args.quiet)
     return _report(args, "world", machine, config, rows, format_world_table(rows))
 
 
@@ -68,7 +68,7 @@ def _run_models(args: argparse.Namespace) -> int:
         raise UsageError("--repeats must be at least 1 and --size at least 32")
     device = resolve_device(args.device)
     machine = _announce("network benchmark", device, f"{config.size}x{config.size}, batch 1, inference")
-    rows = run_models_bench(config, device)
+    rows = run_models_bench(config, device, progress=not args.quiet)
     return _report(args, "models", machine, config, rows, format_models_table(rows))
 
 
@@ -80,7 +80,7 @@ def _run_generate(args: argparse.Namespace) -> int:
         raise UsageError("--frames must be >= 2, --size >= 32, --starts >= 0, --start-frames >= 1")
     device = resolve_device(args.device)
     machine = _announce("generation benchmark", device, f"{config.size}x{config.size}, {config.frames} frames")
-    report = run_generate_bench(config, device)
+    report = run_generate_bench(config, device, progress=not args.quiet)
     return _report(args, "generate", machine, config, [report], format_generate_report(report))
 
 
@@ -94,7 +94,7 @@ def _run_demo(args: argparse.Namespace) -> int:
     if device.type == "cpu":
         threads_beside_a_server(config.threads)
     machine = _announce("demo benchmark", device, f"{config.size} px, {config.client} client, {config.seconds:g} s")
-    report = run_demo_bench(config, device)
+    report = run_demo_bench(config, device, progress=not args.quiet)
     return _report(args, "demo", machine, config, [report], format_demo_report(report))
 
 
@@ -109,14 +109,15 @@ def _run_all(args: argparse.Namespace) -> int:
     machine = _announce("all benchmarks", device, "renderer, networks, worlds, generation")
     results = {}
     render = RenderBenchConfig()
-    results["render"] = run_render_bench(render, device)
+    progress = not args.quiet
+    results["render"] = run_render_bench(render, device, progress)
     print(format_render_table(results["render"]))
-    results["models"] = run_models_bench(ModelsBenchConfig(), device)
+    results["models"] = run_models_bench(ModelsBenchConfig(), device, progress)
     print(format_models_table(results["models"]))
-    results["world"] = run_world_bench(WorldBenchConfig())
+    results["world"] = run_world_bench(WorldBenchConfig(), progress)
     print(format_world_table(results["world"]))
     generate = GenerateBenchConfig(weights=args.weights)
-    results["generate"] = run_generate_bench(generate, device)
+    results["generate"] = run_generate_bench(generate, device, progress)
     print(format_generate_report(results["generate"]))
     if args.json:
         write_text_atomic(args.json, json.dumps({"benchmark": "all", "machine": machine, "results": results}, indent=2))
@@ -143,6 +144,7 @@ def _add_target(
     if device:
         parser.add_argument("--device", default="auto", help=f"one of {', '.join(DEVICE_CHOICES)} (default: auto)")
     parser.add_argument("--json", metavar="PATH", help="also write the figures and the machine description as JSON")
+    parser.add_argument("--quiet", action="store_true", help="no progress bars (they go to stderr; the figures to stdout)")
     parser.set_defaults(handler=_json_checked(handler))
 
 
@@ -172,6 +174,7 @@ def add_parser(subparsers: argparse._SubParsersAction, summary: str) -> None:
     every.add_argument("--device", default="auto", help=f"one of {', '.join(DEVICE_CHOICES)} (default: auto)")
     every.add_argument("--weights", default="default", help="weights for the generation benchmark (default: default)")
     every.add_argument("--json", metavar="PATH", help="also write every figure and the machine description as JSON")
+    every.add_argument("--quiet", action="store_true", help="no progress bars (they go to stderr; the figures to stdout)")
     every.set_defaults(handler=_json_checked(_run_all))
     _add_target(
         targets, "world", "Seconds per procedural world view (CPU), with a cold and a warm height cache.",
