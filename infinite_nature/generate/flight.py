@@ -245,7 +245,14 @@ class Flight:
                     seen: PlaneView | None = None) -> SplatResult:
         """The anchor rendered at ``pose`` (features: colour, sky, and where the flight has water,
         which rendered pixels show it), its water coloured as seen from there (``reshade``;
-        ``seen``: the water plane from ``pose``, needed where the flight has water)."""
+        ``seen``: the water plane from ``pose``, needed where the flight has water).
+
+        A rendered pixel shows water where the anchor's label says so or where it lies on the
+        plane (within ``WATER_TOLERANCE``: resampling moves water pixels a little off it, and
+        later anchors kept those bright). Its colour moves by the label's share of the water's
+        change: the land at a shoreline lies on the plane too, and taking the change in full, the
+        built-in example's island grew a dark rim along its shore where the truth shows a light
+        beach."""
         labels = [anchor.sky] if anchor.water is None else [anchor.sky, anchor.water]
         features = torch.cat([anchor.rgb, *(label.float() for label in labels)], dim=1)
         splatted = render_for_refiner(features, anchor.disparity, anchor.intrinsics, anchor.transform_to(pose), target_k,
@@ -253,8 +260,10 @@ class Flight:
         if self.water is None:
             return splatted
         ground = splatted.valid & (splatted.features[:, 3:4] <= 0.5)
-        water = ground & ((splatted.features[:, 4:5] > 0.5) | self.water.covers(seen, splatted.disparity, WATER_TOLERANCE))
-        rgb = reshade(splatted.features[:, :3], water, seen, anchor.pose[:3, 3], self.water)
+        label = splatted.features[:, 4:5]  # the anchor's water label, splatted: a share at its edges
+        water = ground & ((label > 0.5) | self.water.covers(seen, splatted.disparity, WATER_TOLERANCE))
+        rgb = reshade(splatted.features[:, :3], torch.where(water, label.clamp(0, 1), 0.0), seen, anchor.pose[:3, 3],
+                      self.water)
         return replace(splatted, features=torch.cat([rgb, splatted.features[:, 3:4], water.float()], dim=1))
 
     def _finer_current(self) -> SourceDetail | None:

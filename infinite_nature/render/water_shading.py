@@ -162,7 +162,7 @@ def find_water(
 
 def reshade(
     rgb: torch.Tensor,  # [B, 3, H, W] rendered colours
-    water: torch.Tensor,  # [B, 1, H, W] bool: the rendered pixels that show the plane
+    water: torch.Tensor,  # [B, 1, H, W] bool, or a share in [0, 1]: how much of each rendered pixel shows the plane
     seen: PlaneView,  # the plane as this view sees it
     source_camera: torch.Tensor,  # [3] position of the camera the colours were seen from (the anchor's)
     plane: WaterPlane,
@@ -170,11 +170,12 @@ def reshade(
     """``rgb`` with each ``water`` pixel moved by the plane's colour change between the source
     camera's grazing angle and this view's. The angles come from where each pixel's ray meets
     the plane, not from the rendered disparity, which resampling moves a little."""
-    if not bool(water.any()):
+    share = water.to(rgb.dtype) * (seen.depth > 0)
+    if not bool(share.any()):
         return rgb
     source = source_camera.to(seen.points)
     change = seen.colour - plane.colour(plane.sine(seen.points, source))
-    return torch.where(water & (seen.depth > 0), (rgb + change.to(rgb)).clamp(0, 1), rgb)
+    return torch.where(share > 0, (rgb + change.to(rgb) * share).clamp(0, 1), rgb)
 
 
 @dataclass

@@ -1,6 +1,7 @@
 """The flight loop itself: anchoring, determinism, sky preservation."""
 
 import torch
+import torch.nn.functional as F
 
 from infinite_nature.camera import StraightPath
 from infinite_nature.generate.flight import DOME_COLOUR_LEEWAY, Flight, sky_in_holes
@@ -358,6 +359,33 @@ def test_the_suns_glint_on_water_stays_in_its_direction_as_the_camera_flies_on(t
     assert abs(column_40 - column) < 0.5 and abs(row_40 - row) < 0.5, centres
     (column, row), (column_40, row_40) = centres["on the water"]
     assert row_40 > row + 2, centres  # what it fixes: the glint came nearer with the water below it
+
+
+def test_a_beach_at_the_waterline_keeps_its_colour_as_the_water_darkens():
+    """Land a little above the water (a beach, 1% nearer than the plane: within the 2% that
+    counts rendered pixels as water, which resampling needs) is not water: flown towards, the
+    water takes the darker colour of its steeper angle (at a constant height over this lake
+    each pixel keeps its colour) and the beach keeps its own. Shaded as
+    water, the built-in example's island grew a dark rim along its shore where the truth has a
+    light beach."""
+    networks = load_flight_networks("default", torch.device("cpu"))
+    rgb, disparity, sky, intrinsics = lake()
+    beach = torch.zeros_like(sky)
+    beach[..., 44:50, :] = True
+    disparity = torch.where(beach, disparity * 1.01, disparity)
+    sand = torch.tensor([0.75, 0.6, 0.35]).view(1, 3, 1, 1)
+    lake_rgb, rgb = rgb, torch.where(beach, sand, rgb)
+    flight = Flight(rgb, disparity, sky, 60.0, networks.refiner, networks.sky, StraightPath(0.1))
+    assert flight.water is not None and not bool(flight.water_mask[beach].any())
+    frames = {frame.index: frame.rgb for frame, _ in zip(flight, range(11))}
+    sandy = (frames[10][:, 0] - frames[10][:, 2] > 0.25)[:, None]  # the beach, wherever it moved
+    water = ~sky & ~sandy & (frames[10][:, 2] > frames[10][:, 0])[:, None]
+    assert int(sandy.sum()) > 64
+    change = (frames[10] - sand).mean(dim=1, keepdim=True)[sandy].abs().mean()
+    assert float(change) < 0.01, float(change)
+    water &= ~F.max_pool2d(sandy.float(), 17, stride=1, padding=8).bool()  # not where the beach's edge was resampled
+    assert int(water.sum()) > 256
+    torch.testing.assert_close(frames[10][water.expand_as(rgb)], lake_rgb[water.expand_as(rgb)], atol=0.02, rtol=0)
 
 
 def test_holes_on_the_water_take_its_colour_at_their_angle(monkeypatch):

@@ -33,6 +33,9 @@ def test_water_seen_from_higher_up_takes_the_colour_of_the_steeper_angle():
     moved = reshade(rgb, water, plane.view(intrinsics, higher, 64, 64), source_far, plane)
     assert float(moved[0, 0][water[0, 0]].mean()) < float(rgb[0, 0][water[0, 0]].mean()) - 0.02  # darker from above
     torch.testing.assert_close(moved[sky.expand_as(rgb)], rgb[sky.expand_as(rgb)])  # the sky is not water
+    half = reshade(rgb, water * 0.5, plane.view(intrinsics, higher, 64, 64), source_far, plane)
+    unclipped = (moved > 0) & (moved < 1)
+    torch.testing.assert_close((half - rgb)[unclipped], ((moved - rgb) * 0.5)[unclipped])  # half water (a shore's): half as far
     assert math.isfinite(float(moved.sum()))
 
 
