@@ -48,7 +48,7 @@ FILL_PASSES = 6  # each 3x3 pass fills one ring of pixels from every side: 6 rea
 DETAIL_SIGMA, DETAIL_KERNEL = 3.0, 13  # colour is what this Gaussian blur keeps, texture what it removes
 COLOUR_LEEWAY = 0.03  # how far the refiner's smoothed colour in a hole may stray from its surroundings'
 FEATHER_PX = 3  # how far into rendered areas the fills blend (_rendered_weight: a 3x3 erosion, then a 5x5 blur)
-SIDE_STRIP_SIGMA = 3.0  # rows over which a side strip's colour is smoothed before its rows run on (DETAIL_SIGMA)
+SIDE_STRIP_SIGMA = 1.5  # rows over which a side strip's colour is smoothed before its rows run on
 
 
 def _square_max(x: torch.Tensor, size: int) -> torch.Tensor:
@@ -184,6 +184,10 @@ def _blur(x: torch.Tensor) -> torch.Tensor:
     return gaussian_blur2d(x, (DETAIL_KERNEL, DETAIL_KERNEL), (DETAIL_SIGMA, DETAIL_SIGMA))
 
 
+def _blur_along_rows(x: torch.Tensor) -> torch.Tensor:
+    return gaussian_blur2d(x, (1, DETAIL_KERNEL), (1.0, DETAIL_SIGMA))
+
+
 def _rendered_weight(valid: torch.Tensor) -> torch.Tensor:  # [B, 1, H, W] in [0, 1]
     """How much of each pixel comes from the render: 1 inside rendered areas, feathered over
     ``FEATHER_PX`` pixels inside their edges so no seam shows, and 0 in the holes (whose
@@ -204,7 +208,11 @@ def keep_rendered(
     (``pull_push``), moved at most ``COLOUR_LEEWAY`` towards the refiner's smoothed colour,
     plus the surroundings' texture mirrored into the hole (``mirror_into_holes``, its
     detail above a blur); in a strip at the frame's side, the colour and texture of its
-    rows, continued from the rendered pixels beside it (``continue_rows``), with none of
+    rows, continued from the rendered pixels beside it (``continue_rows``; the texture is
+    what a blur along the rows leaves out, since the colour carries the structure across
+    them: a blur in two dimensions mixed the water above into the top rows of the built-in
+    example's island, which reached further into the frame, and the strip drew a
+    near-black line along the island's top), with none of
     the refiner's colour there or in the feather beside the strip (its colour, a teal cast on
     the built-in example's island, showed as a block in the strip and as a dark line along
     the strip's edge where the feather held it). The refiner,
@@ -245,7 +253,7 @@ def keep_rendered(
         rows = side & ~moved  # a strip's pixels moved back lie beyond the rows beside them: the surroundings' colour
         row_colour, row_texture = continue_rows(rendered, source, SIDE_STRIP_SIGMA)
         around = torch.where(rows, row_colour, around)
-        texture = torch.where(rows, row_texture - _blur(row_texture), texture)
+        texture = torch.where(rows, row_texture - _blur_along_rows(row_texture), texture)
         beside = F.max_pool2d(side.float(), 2 * FEATHER_PX + 1, stride=1, padding=FEATHER_PX) > 0
         colour = torch.where(beside, around, colour)  # the strips and their feather: none of the refiner's colour
     rgb = (colour + texture).clamp(0, 1)

@@ -130,7 +130,27 @@ def test_a_strip_at_the_side_continues_the_bands_beside_it():
     rgb, _, _ = keep_rendered(grey, torch.full((1, 1, 64, 64), 0.2), splatted, torch.zeros_like(valid))
     band, below = rgb[0, :, 25:31, 46:], rgb[0, :, 36:60, 46:]
     assert float(band.min()) > 0.8 - 0.1 and float(below.max()) < 0.2 + 0.1
-    assert float(band.std()) < 0.02  # one colour along the rows, no mirrored bars
+    assert float(band.std(dim=-1).max()) < 0.02  # one colour along each row, no mirrored bars
+
+
+def test_a_side_strip_draws_no_line_where_a_dark_shore_reaches_further_than_the_water_above():
+    """The built-in example's island reaches further into the frame than the light water above
+    it, so a strip the turn opens beside them continues the island's rows from nearer columns
+    than the water's. The strip's texture is what a blur of the mirrored rows leaves out; in
+    two dimensions that blur mixed the water into the island's top rows, and the strip showed a
+    near-black line along the island's top; along the rows, it leaves an edge alone."""
+    rendered = torch.full((1, 3, 64, 64), 0.2)  # the dark island below row 30
+    rendered[:, :, :30] = 0.45  # light water above it
+    valid = torch.ones(1, 1, 64, 64, dtype=torch.bool)
+    valid[..., :30, 40:] = False  # the water reaches column 40
+    valid[..., 30:, 48:] = False  # the island column 48
+    features = torch.where(valid, torch.cat([rendered, torch.zeros(1, 1, 64, 64)], dim=1), torch.zeros(()))
+    disparity = torch.where(valid, torch.full((1, 1, 64, 64), 0.3), torch.zeros(()))
+    splatted = SplatResult(features, disparity, valid.float(), valid.float(), valid, "torch")
+    rgb, _, _ = keep_rendered(rendered, torch.full((1, 1, 64, 64), 0.3), splatted, torch.zeros_like(valid))
+    strip = rgb[0, :, 20:40, 50:]
+    assert float(strip.min()) > 0.2 - 0.02, float(strip.min())  # nothing darker than the island
+    assert float(strip.max()) < 0.45 + 0.02, float(strip.max())  # nor lighter than the water
 
 
 def test_a_side_strip_and_the_rendered_pixels_beside_it_take_none_of_the_refiners_colour():
