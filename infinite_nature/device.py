@@ -27,15 +27,16 @@ def resolve_device(name: str) -> torch.device:
     raise UsageError(f"--device must be one of {', '.join(DEVICE_CHOICES)}, got {name!r}")
 
 
-def threads_beside_a_server(threads: int) -> int:
-    """Set torch's CPU threads for a process that computes frames while it serves them to a page:
-    ``threads`` if above 0, else torch's own choice but at most all cores but one. The web
-    server, the page's client and a browser on the same machine then keep a core: on 2 cores
-    the demo streamed 20% more frames with one torch thread than with two, and its key-press
-    latency fell below its target (docs/demo.md). Returns the count set."""
+def threads_beside_a_server(threads: int, device: torch.device) -> int:
+    """Set torch's CPU threads for a process that computes frames on ``device`` while it serves
+    them to a page: on the CPU, ``threads`` if above 0 (callers refuse negative ones), else
+    torch's own choice but at most all cores but one. The web server, the page's client and a
+    browser on the same machine then keep a core: on 2 cores the demo streamed 20% more frames
+    with one torch thread than with two, and its key-press latency fell below its target
+    (docs/demo.md). A GPU computes the frames elsewhere: nothing changes. Returns the count."""
     import torch
-    if threads < 0:
-        raise UsageError(f"--threads must be >= 0 (0: all cores but one), got {threads}")
+    if device.type != "cpu":
+        return torch.get_num_threads()
     if threads == 0:
         cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
         threads = max(1, min(torch.get_num_threads(), cores - 1))

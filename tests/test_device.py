@@ -26,18 +26,30 @@ def test_cpu_and_auto_resolve_without_a_gpu():
         resolve_device("tpu")
 
 
+CPU = torch.device("cpu")
+
+
 def test_a_server_leaves_one_core_to_the_page(restore_threads, monkeypatch):
     monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 1})  # a 2-core machine, like CI
     torch.set_num_threads(2)
-    assert threads_beside_a_server(0) == 1 and torch.get_num_threads() == 1
+    assert threads_beside_a_server(0, CPU) == 1 and torch.get_num_threads() == 1
     monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0})  # never fewer than one
-    assert threads_beside_a_server(0) == 1
+    assert threads_beside_a_server(0, CPU) == 1
     monkeypatch.setattr(os, "sched_getaffinity", lambda pid: set(range(16)))
     torch.set_num_threads(8)  # torch's own choice (physical cores) is kept where cores are plenty
-    assert threads_beside_a_server(0) == 8
+    assert threads_beside_a_server(0, CPU) == 8
 
 
-def test_an_explicit_thread_count_is_used_and_a_negative_one_refused(restore_threads):
-    assert threads_beside_a_server(1) == 1 and torch.get_num_threads() == 1
-    with pytest.raises(UsageError, match="--threads must be >= 0"):
-        threads_beside_a_server(-1)
+def test_an_explicit_thread_count_is_used_and_a_gpu_server_leaves_them_alone(restore_threads):
+    assert threads_beside_a_server(1, CPU) == 1 and torch.get_num_threads() == 1
+    torch.set_num_threads(2)
+    assert threads_beside_a_server(1, torch.device("cuda")) == 2 and torch.get_num_threads() == 2
+
+
+def test_a_negative_thread_count_is_a_usage_error_of_the_demo_and_its_benchmark(capsys):
+    from infinite_nature.cli import main
+
+    assert main(["bench", "demo", "--threads", "-1", "--device", "cpu"]) == 2
+    assert "--threads >= 0" in capsys.readouterr().err
+    assert main(["demo", "--no-browser", "--threads", "-1"]) == 2
+    assert "--threads must be >= 0" in capsys.readouterr().err

@@ -88,11 +88,10 @@ def _run_demo(args: argparse.Namespace) -> int:
     from infinite_nature.bench.demo import format_demo_report, run_demo_bench
 
     config = from_namespace(DemoBenchConfig, args)
-    if config.seconds < 3 or config.presses < 1:
-        raise UsageError("--seconds must be >= 3 and --presses >= 1")
+    if config.seconds < 3 or config.presses < 1 or config.threads < 0:
+        raise UsageError("--seconds must be >= 3, --presses >= 1 and --threads >= 0 (0: all cores but one)")
     device = resolve_device(args.device)
-    if device.type == "cpu":
-        threads_beside_a_server(config.threads)
+    threads_beside_a_server(config.threads, device)
     machine = _announce("demo benchmark", device, f"{config.size} px, {config.client} client, {config.seconds:g} s")
     report = run_demo_bench(config, device, progress=not args.quiet)
     return _report(args, "demo", machine, config, [report], format_demo_report(report))

@@ -35,8 +35,7 @@ def _run(args: argparse.Namespace) -> int:
         print(f"warning: binding {config.host} makes the demo reachable from other machines; "
               "it has no login, so anyone who can reach it can use this machine's CPU/GPU", file=sys.stderr)
     device = resolve_device(config.device)
-    if device.type == "cpu":
-        threads_beside_a_server(config.threads)
+    threads_beside_a_server(config.threads, device)
 
     from infinite_nature.demo.server import build_server, create_app, serve_in_thread
 

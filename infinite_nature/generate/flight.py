@@ -48,8 +48,7 @@ from infinite_nature.render.resample import finer_view
 from infinite_nature.render.sky_dome import carry_round_dome, degrees_from, render_panorama, view_to_panorama
 from infinite_nature.render.source_detail import SourceDetail
 from infinite_nature.render.splatting import SplatResult
-from infinite_nature.render.water_shading import (PLANE_TOLERANCE, WATER_TOLERANCE, PlaneView, find_glints, find_water,
-                                                  reshade)
+from infinite_nature.render.water_shading import WATER_TOLERANCE, PlaneView, find_glints, find_water, reshade
 
 logger = logging.getLogger(__name__)
 
@@ -172,9 +171,8 @@ class Flight:
         self.sky = sky.to(self.device)
         self.pose = torch.eye(4, dtype=torch.float64)
         self.detail_octaves = detail_octaves
-        self.water = find_water(self.rgb, self.disparity, self.sky, self.intrinsics)  # None for photos (render/water_shading.py)
-        self.water_mask = None if self.water is None else self.water.covers(
-            self.water.view(self.intrinsics, self.pose, height, width), self.disparity, PLANE_TOLERANCE) & ~self.sky
+        found = find_water(self.rgb, self.disparity, self.sky, self.intrinsics)  # None for photos (render/water_shading.py)
+        self.water, self.water_mask = (None, None) if found is None else found
         self.glints = None  # highlights on the water, drawn where their direction is, not carried by the anchors
         if self.water is not None:
             self.rgb, self.glints = find_glints(self.rgb, self.water_mask, self.intrinsics)

@@ -124,11 +124,13 @@ def find_water(
     disparity: torch.Tensor,  # [1, 1, H, W]
     sky: torch.Tensor,  # [1, 1, H, W] bool
     intrinsics: torch.Tensor,  # [1, 3, 3]
-) -> WaterPlane | None:
+) -> tuple[WaterPlane, torch.Tensor] | None:  # the plane, and which of the frame's pixels lie on it ([1, 1, H, W] bool)
     """The first frame's flat, level plane covering ``MIN_PLANE_SHARE`` of the view, with its
-    colour by grazing angle; None when there is none (deterministic: a fixed random seed)."""
+    colour by grazing angle, and its pixels (within ``PLANE_TOLERANCE``, not sky); None when
+    there is none (deterministic: a fixed random seed)."""
     camera = torch.zeros(3, dtype=disparity.dtype, device=disparity.device)
-    points = world_points(disparity, intrinsics, torch.eye(4, dtype=disparity.dtype, device=disparity.device))
+    identity = torch.eye(4, dtype=disparity.dtype, device=disparity.device)
+    points = world_points(disparity, intrinsics, identity)
     ground = (~sky[0, 0]).flatten()
     candidates = points[0].flatten(1).T[ground]  # [N, 3]
     if candidates.shape[0] < MIN_PLANE_SHARE * disparity.numel():
@@ -146,7 +148,6 @@ def find_water(
     if int(inliers[best]) < MIN_PLANE_SHARE * disparity.numel():
         return None
     plane = WaterPlane(normals[best], float(offsets[best]), torch.empty(0), torch.empty(0, 3))
-    identity = torch.eye(4, dtype=disparity.dtype, device=disparity.device)
     on = plane.covers(plane.view(intrinsics, identity, *disparity.shape[-2:]), disparity, PLANE_TOLERANCE) & ~sky
     sines = plane.sine(points, camera)[on]  # [M]
     smooth = gaussian_blur2d(rgb, (7, 7), (2.0, 2.0))  # the plane's colour, not its ripples
@@ -157,7 +158,7 @@ def find_water(
     plane.colours = torch.stack([colours[chunk].mean(dim=0) for chunk in bins])
     keep = torch.cat([torch.ones(1, dtype=torch.bool, device=sines.device), plane.sines[1:] > plane.sines[:-1]])
     plane.sines, plane.colours = plane.sines[keep], plane.colours[keep]
-    return plane if len(plane.sines) >= 2 else None
+    return (plane, on) if len(plane.sines) >= 2 else None
 
 
 def reshade(
@@ -194,14 +195,14 @@ class Glints:
         projected = self.directions @ rotation.to(self.directions) @ intrinsics[0].T.to(self.directions)  # [N, 3]
         seen = torch.zeros(3, height * width, dtype=self.colours.dtype, device=self.colours.device)
         ahead = projected[:, 2] > 1e-6
-        uv = projected[ahead, :2] / projected[ahead, 2:]
+        uv, colours = projected[ahead, :2] / projected[ahead, 2:], self.colours[ahead]
         base = uv.floor()
         fraction = uv - base
         for dx, dy in ((0, 0), (1, 0), (0, 1), (1, 1)):
             column, row = base[:, 0].long() + dx, base[:, 1].long() + dy
             weight = (fraction[:, 0] if dx else 1 - fraction[:, 0]) * (fraction[:, 1] if dy else 1 - fraction[:, 1])
             inside = (column >= 0) & (column < width) & (row >= 0) & (row < height)
-            seen.index_add_(1, (row * width + column)[inside], (self.colours[ahead][inside] * weight[inside, None]).T)
+            seen.index_add_(1, (row * width + column)[inside], (colours[inside] * weight[inside, None]).T)
         return seen.view(1, 3, height, width)
 
 

@@ -11,8 +11,9 @@ from tests.render.scenes import glint_centre, lake
 
 def test_a_lake_is_found_with_its_colour_by_angle_and_bumpy_ground_is_not():
     rgb, disparity, sky, intrinsics = lake()
-    plane = find_water(rgb, disparity, sky, intrinsics)
-    assert plane is not None and abs(abs(float(plane.normal[1])) - 1.0) < 1e-3
+    plane, water = find_water(rgb, disparity, sky, intrinsics)
+    assert abs(abs(float(plane.normal[1])) - 1.0) < 1e-3
+    assert torch.equal(water, ~sky)  # every pixel below the horizon lies on it
     assert bool((plane.sines[1:] > plane.sines[:-1]).all())
     expected = 0.8 - plane.sines  # the red channel falls with the angle as it was drawn
     torch.testing.assert_close(plane.colours[:, 0], expected, atol=0.02, rtol=0)
@@ -22,8 +23,7 @@ def test_a_lake_is_found_with_its_colour_by_angle_and_bumpy_ground_is_not():
 
 def test_water_seen_from_higher_up_takes_the_colour_of_the_steeper_angle():
     rgb, disparity, sky, intrinsics = lake()
-    plane = find_water(rgb, disparity, sky, intrinsics)
-    water = ~sky
+    plane, water = find_water(rgb, disparity, sky, intrinsics)
     here = torch.eye(4, dtype=torch.float64)
     unchanged = reshade(rgb, water, plane.view(intrinsics, here, 64, 64), here[:3, 3], plane)
     torch.testing.assert_close(unchanged, rgb)  # seen from where it was seen: the same
