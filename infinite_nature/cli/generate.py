@@ -63,6 +63,7 @@ def _options(args: argparse.Namespace) -> GenerateOptions:
         depth=args.depth, depth_kind=args.depth_kind, depth_weights=args.depth_weights, save_depth=args.save_depth,
         save_cameras=args.save_cameras, preview=args.preview, overwrite=args.overwrite, dtype=getattr(torch, args.dtype),
         progress=not args.quiet, photo_detail=not args.no_photo_detail, detail_octaves=not args.no_detail_octaves,
+        aerial_perspective=not args.no_aerial_perspective,
     )
 
 
@@ -159,6 +160,8 @@ def add_parser(subparsers: argparse._SubParsersAction, summary: str) -> None:
                              "magnifies it (about 15%% faster on photos; docs/generate.md)")
     parser.add_argument("--no-detail-octaves", action="store_true",
                         help="add no texture finer than the source where the flight magnifies past it (docs/generate.md)")
+    parser.add_argument("--no-aerial-perspective", action="store_true",
+                        help="keep ground in the haze it was first seen through as the camera nears it (docs/generate.md)")
     parser.add_argument("--summary", help="write a JSON summary of the run (fps, recoveries, failures) here")
     parser.add_argument("--overwrite", action="store_true", help="replace existing outputs")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")

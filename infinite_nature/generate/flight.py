@@ -21,7 +21,9 @@ behind a crest the camera climbs over, the crest's own nearness had run up into 
 Where the first frame holds flat water (render/water_shading.py), rendered water takes the
 colour of the angle it is now seen at, not the anchor's, holes on it take that colour, and
 the highlights the first frame shows on it (the sun's mirror image) stay in their direction
-instead of on the water.
+instead of on the water. Where the first frame shows haze (render/aerial_perspective.py),
+rendered ground takes the haze of the distance it is now seen at: far hills clear as the
+camera nears them instead of coming up as the pale band they were from afar.
 """
 
 from __future__ import annotations
@@ -41,6 +43,7 @@ from infinite_nature.disparity import DISPARITY_MAX, DISPARITY_MIN
 from infinite_nature.generate.hole_refiner import refine_holes
 from infinite_nature.geometry.intrinsics import intrinsics_from_fov
 from infinite_nature.geometry.pose import relative_pose
+from infinite_nature.render.aerial_perspective import AerialPerspective, distances_from
 from infinite_nature.render.fill import keep_rendered, render_for_refiner
 from infinite_nature.render.free_space import SourceView
 from infinite_nature.render.inpaint import axis_neighbours, nearest_known_along, pull_push, within_leeway
@@ -156,6 +159,7 @@ class Flight:
         keep_visible: bool = True,
         detail: torch.Tensor | None = None,  # [1, 3, kH, kW] the photo at k = 2 or 4 times rgb's size
         detail_octaves: bool = True,  # texture finer than the source where the flight magnifies past it
+        aerial_perspective: bool = True,  # ground clears of the haze it was seen through as the camera nears it
     ) -> None:
         self.device = next(refiner.parameters()).device
         self.dtype = dtype
@@ -176,6 +180,9 @@ class Flight:
         self.glints = None  # highlights on the water, drawn where their direction is, not carried by the anchors
         if self.water is not None:
             self.rgb, self.glints = find_glints(self.rgb, self.water_mask, self.intrinsics)
+        self.haze = None  # the first frame's haze, if it shows any (render/aerial_perspective.py)
+        if aerial_perspective:
+            self.haze = AerialPerspective.fit(self.rgb, self.disparity, self.sky, self.intrinsics, self.water_mask)
         if detail is not None:
             first_detail = SourceDetail.build(detail.to(self.device, torch.float32), self.disparity, detail_octaves)
         else:
@@ -250,19 +257,27 @@ class Flight:
         later anchors kept those bright). Its colour moves by the label's share of the water's
         change: the land at a shoreline lies on the plane too, and taking the change in full, the
         built-in example's island grew a dark rim along its shore where the truth shows a light
-        beach."""
+        beach. Where the flight has haze, the rest of each ground pixel takes the haze of its
+        distance from ``pose`` instead of the anchor's."""
         labels = [anchor.sky] if anchor.water is None else [anchor.sky, anchor.water]
         features = torch.cat([anchor.rgb, *(label.float() for label in labels)], dim=1)
-        splatted = render_for_refiner(features, anchor.disparity, anchor.intrinsics, anchor.transform_to(pose), target_k,
-                                      anchor.detail)
-        if self.water is None:
+        transform = anchor.transform_to(pose)
+        splatted = render_for_refiner(features, anchor.disparity, anchor.intrinsics, transform, target_k, anchor.detail)
+        if self.water is None and self.haze is None:
             return splatted
         ground = splatted.valid & (splatted.features[:, 3:4] <= 0.5)
-        label = splatted.features[:, 4:5]  # the anchor's water label, splatted: a share at its edges
-        water = ground & ((label > 0.5) | self.water.covers(seen, splatted.disparity, WATER_TOLERANCE))
-        rgb = reshade(splatted.features[:, :3], torch.where(water, label.clamp(0, 1), 0.0), seen, anchor.pose[:3, 3],
-                      self.water)
-        return replace(splatted, features=torch.cat([rgb, splatted.features[:, 3:4], water.float()], dim=1))
+        rgb, labels = splatted.features[:, :3], splatted.features[:, 3:4]
+        water_share = torch.zeros_like(labels)
+        if self.water is not None:
+            label = splatted.features[:, 4:5]  # the anchor's water label, splatted: a share at its edges
+            water = ground & ((label > 0.5) | self.water.covers(seen, splatted.disparity, WATER_TOLERANCE))
+            water_share = torch.where(water, label.clamp(0, 1), 0.0)
+            rgb = reshade(rgb, water_share, seen, anchor.pose[:3, 3], self.water)
+            labels = torch.cat([labels, water.float()], dim=1)
+        if self.haze is not None:
+            seen_from, seen_at = distances_from(splatted.disparity, target_k, transform)
+            rgb = self.haze.clear(rgb, ground * (1 - water_share), seen_from, seen_at)
+        return replace(splatted, features=torch.cat([rgb, labels], dim=1))
 
     def _finer_current(self) -> SourceDetail | None:
         """The current frame's finer pixels, read from the anchor's, if it has any (a photo's first

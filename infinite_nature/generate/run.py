@@ -44,6 +44,7 @@ class GenerateOptions:
     progress: bool = True
     photo_detail: bool = True  # read a photo's finer pixels where the flight magnifies it
     detail_octaves: bool = True  # texture finer than the source where the flight magnifies past it
+    aerial_perspective: bool = True  # ground clears of the haze it was seen through as the camera nears it
 
 
 def make_controller(options: GenerateOptions) -> CameraController:
@@ -94,7 +95,7 @@ def generate_one(first: FirstFrame, output: Path, networks: FlightNetworks, opti
     controller = make_controller(options)
     flight = Flight(first.rgb, first.disparity, first.sky, first.fov, networks.refiner, networks.sky, controller,
                     seed=options.seed, dtype=options.dtype, detail=first.detail if options.photo_detail else None,
-                    detail_octaves=options.detail_octaves)
+                    detail_octaves=options.detail_octaves, aerial_perspective=options.aerial_perspective)
     height, width = first.rgb.shape[-2:]
     log = CameraLog(height, width)
     first_image = tensor_to_image(first.rgb)

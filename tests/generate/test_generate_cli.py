@@ -278,3 +278,17 @@ def test_no_detail_octaves_leaves_magnified_surfaces_as_the_source_has_them(tmp_
     assert np.array_equal(frames["octaves"][0], frames["plain"][0])
     changed = np.abs(frames["octaves"] - frames["plain"]).max(axis=3) > 8  # [10, H, W]
     assert changed.sum() >= 20
+
+
+def test_no_aerial_perspective_keeps_ground_in_the_haze_it_was_first_seen_through(tmp_path, tiny_weights):
+    """The built-in example (world 7) is hazy: flown into, its ground clears unless told not to
+    (how close that comes to the world's truth is tests/generate/test_flight.py's business)."""
+    flown = {}
+    for name, extra in {"cleared": [], "as seen": ["--no-aerial-perspective"]}.items():
+        out = tmp_path / name
+        assert main(base_args(tiny_weights, "--example", "--frames", "8", "--path", "straight", "--speed", "0.5",
+                              "-o", str(out), *extra)) == 0
+        flown[name] = np.stack([np.asarray(Image.open(out / f"{i:05d}.png"), dtype=np.float32) for i in range(8)])
+    assert np.array_equal(flown["cleared"][0], flown["as seen"][0])
+    changed = np.abs(flown["cleared"][7] - flown["as seen"][7]).max(axis=2) > 4
+    assert changed.mean() > 0.05
