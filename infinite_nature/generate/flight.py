@@ -267,16 +267,17 @@ class Flight:
             return splatted
         ground = splatted.valid & (splatted.features[:, 3:4] <= 0.5)
         rgb, labels = splatted.features[:, :3], splatted.features[:, 3:4]
-        water_share = torch.zeros_like(labels)
+        land = ground.float()  # how much of each pixel is ground other than water
         if self.water is not None:
             label = splatted.features[:, 4:5]  # the anchor's water label, splatted: a share at its edges
             water = ground & ((label > 0.5) | self.water.covers(seen, splatted.disparity, WATER_TOLERANCE))
             water_share = torch.where(water, label.clamp(0, 1), 0.0)
             rgb = reshade(rgb, water_share, seen, anchor.pose[:3, 3], self.water)
             labels = torch.cat([labels, water.float()], dim=1)
+            land = land - water_share
         if self.haze is not None:
             seen_from, seen_at = distances_from(splatted.disparity, target_k, transform)
-            rgb = self.haze.clear(rgb, ground * (1 - water_share), seen_from, seen_at)
+            rgb = self.haze.clear(rgb, land, seen_from, seen_at)
         return replace(splatted, features=torch.cat([rgb, labels], dim=1))
 
     def _finer_current(self) -> SourceDetail | None:

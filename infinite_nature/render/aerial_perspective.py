@@ -28,7 +28,7 @@ MIN_AIRLIGHT_PIXELS = 8  # fewer such sky pixels (a frame with no horizon): no h
 DISTANCE_BINS = 16  # the ground's mean colour by distance, each bin an equal share of its pixels
 MIN_GROUND_SHARE = 0.1  # of the frame, for a fit
 MIN_DEPTH_RANGE = 8.0  # the ground's 95th percentile of distance over its 5th: a close view's colours say nothing of haze
-DENSITIES = torch.logspace(-4, 0, 200)  # densities tried, per scene unit (distances are 1 to 100 and more)
+DENSITY_EXPONENTS = (-4.0, 0.0, 200)  # densities tried: 200 from 1e-4 to 1 per scene unit, evenly in log (distances are 1 to 100 and more)
 MIN_EXPLAINED = 0.8  # of the binned colours' variance the fit must explain
 # Ground colour also changes with distance for other reasons (near grass, far rock), which the
 # fit takes for haze: on validation and training worlds (6000-6039, 100000-100039) its density
@@ -38,9 +38,14 @@ MIN_HAZE = 0.15  # haze at the farthest bin below this: too little to model
 MAX_CLEARING = 3.0  # most a pixel's difference from the airlight may grow by
 
 
+def _surface_points(disparity: torch.Tensor, intrinsics: torch.Tensor) -> torch.Tensor:  # -> [B, H, W, 3]
+    """Every pixel's surface point in its camera's frame (disparity gives z; holes at the far plane)."""
+    return unproject(1.0 / disparity.clamp_min(DISPARITY_MIN), intrinsics.to(disparity))
+
+
 def ray_distance(disparity: torch.Tensor, intrinsics: torch.Tensor) -> torch.Tensor:
-    """Distance from the camera to every pixel's surface, ``[B, 1, H, W]`` (disparity gives z)."""
-    return unproject(1.0 / disparity.clamp_min(DISPARITY_MIN), intrinsics.to(disparity)).norm(dim=-1)[:, None]
+    """Distance from the camera to every pixel's surface, ``[B, 1, H, W]``."""
+    return _surface_points(disparity, intrinsics).norm(dim=-1)[:, None]
 
 
 def airlight(rgb: torch.Tensor, sky: torch.Tensor) -> torch.Tensor | None:  # [1, 3, H, W], [1, 1, H, W] -> [3]
@@ -92,7 +97,7 @@ class AerialPerspective:
             0, bins, distance[:, None]) / count.clamp_min(1)
         mean_colour = torch.zeros(DISTANCE_BINS, 3, dtype=colour.dtype, device=colour.device).index_add_(
             0, bins, colour) / count.clamp_min(1)  # [K, 3]
-        densities = DENSITIES.to(colour)
+        densities = torch.logspace(*DENSITY_EXPONENTS, dtype=colour.dtype, device=colour.device)
         transmittance = torch.exp(-densities[:, None, None] * mean_distance)  # [D, K, 1]
         surface = (count * transmittance * mean_colour).sum(1) / (count * transmittance.square()).sum(1)  # [D, 3]
         residual = (count * (mean_colour - surface[:, None] * transmittance).square()).sum(dim=(1, 2))  # [D]
@@ -114,7 +119,7 @@ class AerialPerspective:
         """``rgb`` with the haze of the distances it is seen at now."""
         gain = torch.exp(self.density * (seen_from - seen_at)).clamp(max=MAX_CLEARING)  # t' / t
         air = self.airlight.to(rgb).view(1, 3, 1, 1)
-        return (rgb + (air + (rgb - air) * gain - rgb) * share).clamp(0, 1)
+        return (rgb + (rgb - air) * (gain - 1) * share).clamp(0, 1)
 
 
 def distances_from(
@@ -123,6 +128,6 @@ def distances_from(
     transform: torch.Tensor,  # [B, 4, 4] source camera -> rendering camera
 ) -> tuple[torch.Tensor, torch.Tensor]:  # [B, 1, H, W] each: from the source camera, from the rendering camera
     """How far each rendered surface point lies from the camera it was seen from and from this one."""
-    points = unproject(1.0 / disparity.clamp_min(DISPARITY_MIN), intrinsics.to(disparity))  # [B, H, W, 3]
+    points = _surface_points(disparity, intrinsics)  # [B, H, W, 3]
     source = transform[:, :3, 3].to(points)[:, None, None]  # the source camera's centre, in this camera's frame
     return (points - source).norm(dim=-1)[:, None], points.norm(dim=-1)[:, None]
