@@ -1,7 +1,8 @@
 """Non-learned hole filling from the rendered pixels around a hole: ``pull_push`` gives a hole
 the colours around it (smooth, blended by distance), ``mirror_into_holes`` gives it the
 texture around it (each hole pixel takes the pixel mirrored across the nearest hole border),
-``continue_rows`` a strip at the frame's side (``open_to_side``) its rows' colour and texture,
+``continue_rows`` a strip at the frame's side (``open_to_side``) its rows' colour and the
+texture beside it, shifted across it,
 ``interpolate_across`` a crack the straight line between the known pixels on either side of
 it, ``axis_neighbours`` the known pixels a hole meets on either side along a row or a column
 (``first_known_along`` the index of the first one in one direction).
@@ -137,7 +138,12 @@ def nearest_known_along(known: torch.Tensor, dim: int) -> torch.Tensor:  # [B, 1
     """Index along ``dim`` of the nearest known pixel on either side (the pixel itself
     included); -1 where there is none."""
     before, after = first_known_along(known, dim, backwards=True), first_known_along(known, dim, backwards=False)
-    here = torch.arange(known.shape[dim], device=known.device).view(-1, *[1] * (-dim - 1))
+    return _nearer(before, after, dim)
+
+
+def _nearer(before: torch.Tensor, after: torch.Tensor, dim: int) -> torch.Tensor:  # [B, 1, H, W] long each
+    """Of the first known pixels before and after each pixel along ``dim``, the nearer (-1: neither)."""
+    here = torch.arange(before.shape[dim], device=before.device).view(-1, *[1] * (-dim - 1))
     take_after = (before < 0) | ((after >= 0) & (after - here < here - before))
     return torch.where(take_after, after, before)
 
@@ -247,27 +253,34 @@ def continue_rows(
     """Every pixel's row continued from the known pixels nearest to it along the row: the
     colour of the nearest one in the known pixels smoothed down the columns (a Gaussian of
     ``sigma`` rows over known pixels only, so a band a row or two high does not run on at
-    full strength), and the texture of the pixel mirrored across it (``2 q - p``), where
-    that is known. Rows without them take the rows around (``pull_push``). Known pixels keep
+    full strength), and the texture of the known pixels beside its gap, shifted across the
+    gap by its width (a strip at the right side, or a gap inside the row, shows the
+    columns just before it, one at the left side the columns just after it), where that
+    is known. Rows without them take the rows around (``pull_push``). Known pixels keep
     their values in the texture source, not in the colour (it is smoothed).
 
     A landscape's structures run across the frame (horizon, shore, ridge, snow band), so the
     strip a turn opens at the frame's side continues them row by row; ``pull_push`` and
     ``mirror_into_holes`` fill it in two dimensions, which blended a dark island with the
     light hills above it into a block of neither colour and, across a slanted border,
-    mirrored the horizon into arcs."""
+    mirrored the horizon into arcs. The texture is shifted rather than mirrored: a mirror
+    image turns every slanted line (a ridge, a snow gully, a branch) into a chevron at the
+    strip's border, repeated down the rows as symmetric blots on photos' mountains."""
     width = values.shape[-1]
     weight = known.to(values.dtype)
     kernel, sigmas = (2 * max(1, round(3 * sigma)) + 1, 1), (sigma, 1.0)  # down the columns only
     smoothed = gaussian_blur2d(values * weight, kernel, sigmas, border_type="constant")
     smoothed = smoothed / gaussian_blur2d(weight, kernel, sigmas, border_type="constant").clamp_min(1e-6)
-    nearest = nearest_known_along(known, -1)  # [B, 1, H, W]; -1: a row with nothing known
+    before = first_known_along(known, -1, backwards=True)  # [B, 1, H, W]; -1: none before it
+    after = first_known_along(known, -1, backwards=False)
+    nearest = _nearer(before, after, -1)  # -1: a row with nothing known
     in_row = nearest >= 0
     colour = pull_push(smoothed.gather(-1, nearest.clamp_min(0).expand_as(values)), in_row)
     here = torch.arange(width, device=values.device).view(1, 1, 1, width)
-    source = 2 * nearest - here
+    gap = (torch.where(after >= 0, after, width) - before - 1).clamp_min(0)  # the width of each pixel's gap (known: 0)
+    source = torch.where(before >= 0, here - gap, here + gap)  # from before the gap, or after one at the left side
     inside = in_row & (source >= 0) & (source < width)
     source = source.clamp(0, width - 1)
-    mirrored = inside & known.gather(-1, source)
-    texture = torch.where(mirrored, values.gather(-1, source.expand_as(values)), values)
-    return colour, pull_push(texture, mirrored | known)
+    copied = inside & known.gather(-1, source)
+    texture = torch.where(copied, values.gather(-1, source.expand_as(values)), values)
+    return colour, pull_push(texture, copied | known)

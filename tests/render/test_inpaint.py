@@ -176,7 +176,7 @@ def test_only_holes_reaching_the_frame_side_along_their_row_are_open_to_it():
     assert not bool(side[..., 3:6, 6:10].any()) and not bool(side[known].any())
 
 
-def test_continue_rows_runs_each_row_on_and_mirrors_its_texture(dtype):
+def test_continue_rows_runs_each_row_on_and_shifts_its_texture_across(dtype):
     rows = torch.arange(10, dtype=dtype).view(1, 1, 10, 1).expand(1, 1, 10, 30)
     columns = torch.arange(30, dtype=dtype).view(1, 1, 1, 30).expand(1, 1, 10, 30)
     values = torch.cat([rows * 10 + 1, columns], dim=1)  # channel 0: constant along rows; 1: the column
@@ -186,9 +186,20 @@ def test_continue_rows_runs_each_row_on_and_mirrors_its_texture(dtype):
     colour, texture = continue_rows(values, known, sigma=0.1)  # too narrow to mix rows
     torch.testing.assert_close(colour[0, 0, :7, 24:], (rows[0, 0, :7, 24:] * 10 + 1))
     torch.testing.assert_close(colour[0, 1, 2, 24:], torch.full((6,), 23.0, dtype=dtype))  # the last known column
-    # the pixel d columns into the strip shows the one d columns before the last known pixel
-    torch.testing.assert_close(texture[0, 1, 2, 24:], torch.tensor([22.0, 21, 20, 19, 18, 17], dtype=dtype))
+    # the strip shows the six columns before it, in their order (shifted, not mirrored)
+    torch.testing.assert_close(texture[0, 1, 2, 24:], torch.tensor([18.0, 19, 20, 21, 22, 23], dtype=dtype))
     assert torch.equal(texture[known.expand_as(values)], values[known.expand_as(values)])
     assert 61 < float(colour[0, 0, 7, 26]) < 81  # the empty row takes the rows around it
     wide, _ = continue_rows(values, known, sigma=3.0)
     assert abs(float(wide[0, 0, 4, 26]) - 41.0) < 1.0 and float(wide[0, 0, 0, 26]) > 1.0  # smoothed down the columns
+
+
+def test_continue_rows_takes_a_left_strip_s_texture_from_after_it_and_a_gap_s_from_before_it(dtype):
+    values = torch.arange(20, dtype=dtype).view(1, 1, 1, 20).expand(1, 1, 2, 20).contiguous()
+    known = torch.ones(1, 1, 2, 20, dtype=torch.bool)
+    known[..., 0, :4] = False  # a strip at the left side
+    known[..., 1, 10:13] = False  # a gap inside the row
+    _, texture = continue_rows(values, known, sigma=0.1)
+    torch.testing.assert_close(texture[0, 0, 0, :4], torch.tensor([4.0, 5, 6, 7], dtype=dtype))
+    torch.testing.assert_close(texture[0, 0, 1, 10:13], torch.tensor([7.0, 8, 9], dtype=dtype))
+    assert torch.equal(texture[known], values[known])
