@@ -7,6 +7,7 @@ With one video and no --columns the frames wrap in rows of 6; smaller frames are
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 import imageio_ffmpeg
 import numpy as np
@@ -28,7 +29,17 @@ def main() -> None:
     parser.add_argument("--every", type=int, default=25)
     parser.add_argument("--columns", type=int, default=None)
     args = parser.parse_args()
-    rows = [frames_of(video, args.every) for video in args.videos]
+    if args.every < 1:
+        parser.error(f"--every must be at least 1, got {args.every}")
+    missing = [video for video in args.videos if not Path(video).is_file()]
+    if missing:
+        parser.error(f"no such video: {', '.join(missing)}")
+    try:
+        rows = [frames_of(video, args.every) for video in args.videos]
+    except OSError as error:  # imageio-ffmpeg: not a video ffmpeg can read
+        parser.error(f"cannot read the videos: {str(error).splitlines()[0]}")
+    if not all(rows):
+        parser.error("a video has no frames")
     height = max(f.shape[0] for row in rows for f in row)
     width = max(f.shape[1] for row in rows for f in row)
     rows = [[np.pad(f, ((0, height - f.shape[0]), (0, width - f.shape[1]), (0, 0))) for f in row] for row in rows]
