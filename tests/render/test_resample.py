@@ -4,12 +4,14 @@ import math
 
 import pytest
 import torch
+import torch.nn.functional as F
 from torch.autograd import gradcheck
 
 from infinite_nature.evaluate.metrics import sharpness
-from infinite_nature.render import splat
+from infinite_nature.render import resample, splat
 from infinite_nature.render.fill import fill_small_holes, render_for_refiner
 from infinite_nature.render.resample import _cubic_weights, _sample_table, resample_colour, same_surface_sample
+from infinite_nature.render.splatting import SplatResult
 from tests.render.scenes import default_intrinsics, sideways
 
 
@@ -139,6 +141,36 @@ def test_silhouettes_come_from_one_surface():
     assert mixed(rendered) <= 2
 
 
+def test_a_magnified_edge_takes_nothing_from_the_surface_behind_it(monkeypatch):
+    """A near surface's edge 19% nearer than the wall behind it (within the ordinary same-surface
+    tolerance), seen from a camera that moved towards it: its pixels read only its own colour,
+    not a blend with the wall's (light bars along the built-in example's far island)."""
+    height = width = 48
+    k = default_intrinsics(height, width)
+    colour = torch.zeros(1, 1, height, width, dtype=torch.float64)
+    disparity = torch.full((1, 1, height, width), 0.42, dtype=torch.float64)  # a far wall
+    colour[..., :24] = 1.0
+    disparity[..., :24] = 0.5  # a near surface on the left, at depth 2
+    forward = 0.6  # magnifies the near surface 1.43 times
+    transform = torch.eye(4, dtype=torch.float64)[None]
+    transform[0, 2, 3] = -forward
+    fx, cx = float(k[0, 0, 0]), float(k[0, 0, 2])
+    column = torch.arange(width, dtype=torch.float64)
+    near = (column - cx) * (2.0 - forward) < (23.5 - cx) * 2.0  # what the moved camera sees of the near surface
+    exact = torch.where(near, 1 / (2.0 - forward), 1 / (1 / 0.42 - forward)).to(torch.float64)
+    exact = exact.expand(1, 1, height, width).contiguous()
+    ones = torch.ones_like(exact)
+    view = SplatResult(torch.zeros_like(exact), exact, ones, ones, ones.bool(), "exact")
+
+    def blended() -> int:
+        row = resample_colour(view, colour, disparity, k, k, transform).features[0, 0, height // 2]
+        return int(((row > 0.02) & (row < 0.98)).sum())
+
+    assert blended() == 0
+    monkeypatch.setattr(resample, "SILHOUETTE_TOLERANCE", resample.SAME_SURFACE_TOLERANCE)
+    assert blended() >= 2
+
+
 def test_holes_and_extra_channels_are_untouched():
     height, width = 32, 32
     k = default_intrinsics(height, width)
@@ -185,3 +217,8 @@ def test_a_batch_resamples_each_image_from_its_own_source():
     for b in range(2):
         alone = render_for_refiner(sources[b:b + 1], disparity[b:b + 1], k[b:b + 1], transform[b:b + 1])
         torch.testing.assert_close(together.features[b:b + 1], alone.features)
+
+
+def test_window_max_is_max_pooling():
+    values = torch.rand(2, 3, 17, 23, dtype=torch.float64)
+    torch.testing.assert_close(resample._window_max(values, 2), F.max_pool2d(values, 5, 1, 2), rtol=0, atol=0)
