@@ -23,8 +23,8 @@ its colour can be read there with a sharper kernel, from that surface only:
   within the ordinary tolerance of each other, and magnified, the taps of the one behind
   drew light bars and grey boxes along the built-in example's far island (frames 90-300).
   At 1:1, that blend is the edge's anti-aliasing, as in a true view: the tighter
-  tolerance everywhere, or at every silhouette, cost 0.04-0.1 dB at steps 1-5 on worlds
-  6000-6099.
+  tolerance everywhere, or at every silhouette, cost 0.04-0.1 dB at steps 1-5 on the
+  validation worlds (``eval --seed-set validation``).
 
 A pixel with too little same-surface weight (disocclusions, positions off the source)
 keeps the splat's colour. On held-out worlds (20 flights, steps 1-5, 128², exact depth) it
