@@ -49,6 +49,7 @@ from infinite_nature.render.source_detail import (
     sample_detail,
 )
 from infinite_nature.render.splatting import NEAR_DEPTH, SplatResult, pixel_mapping
+from infinite_nature.render.window_max import square_max
 
 CATMULL_ROM = -0.5
 SAME_SURFACE_TOLERANCE = 0.3  # relative disparity difference still counted as the same surface
@@ -164,22 +165,10 @@ def _silhouettes(
 ) -> torch.Tensor:  # [B*H*W] bool
     """Pixels whose rendered neighbours within ``SILHOUETTE_RADIUS`` span ``SILHOUETTE_RATIO``
     in disparity or more."""
-    nearest = _window_max(torch.where(valid, disparity, 0.0), SILHOUETTE_RADIUS)
-    farthest = -_window_max(torch.where(valid, -disparity, -torch.inf), SILHOUETTE_RADIUS)
+    size = 2 * SILHOUETTE_RADIUS + 1
+    nearest = square_max(torch.where(valid, disparity, 0.0), size)
+    farthest = -square_max(torch.where(valid, -disparity, -torch.inf), size)
     return (nearest > farthest * SILHOUETTE_RATIO).reshape(-1)
-
-
-def _window_max(x: torch.Tensor, radius: int) -> torch.Tensor:  # [B, C, H, W]
-    """The maximum over each pixel's square window, one axis at a time by shifted slices (on the
-    CPU 25x faster than ``max_pool2d``'s 5x5 at 256²: 0.13 against 3.4 ms)."""
-    for dim, padding in ((-1, (radius, radius, 0, 0)), (-2, (0, 0, radius, radius))):
-        size = x.shape[dim]
-        padded = F.pad(x, padding, value=-torch.inf)
-        out = padded.narrow(dim, 0, size)
-        for shift in range(1, 2 * radius + 1):
-            out = torch.maximum(out, padded.narrow(dim, shift, size))
-        x = out
-    return x
 
 
 def resample_colour(

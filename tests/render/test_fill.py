@@ -7,7 +7,7 @@ import pytest
 import torch
 
 from infinite_nature.geometry import intrinsics_from_fov
-from infinite_nature.render.fill import COLOUR_LEEWAY, _square_max, cover_magnified, keep_rendered, render_for_refiner
+from infinite_nature.render.fill import COLOUR_LEEWAY, cover_magnified, keep_rendered, render_for_refiner
 from infinite_nature.render.splatting import SplatResult, splat
 
 
@@ -104,15 +104,6 @@ def test_magnified_ground_reads_its_rows_in_order_without_repeats():
     assert int(judged.sum()) > 500
     stalls = (steps < 0.25 * steps[judged].median()) & judged  # a source row read again
     assert float(stalls.sum() / judged.sum()) < 0.01  # 0.037 with the nearest-row fill
-
-
-def test_the_square_maximum_of_the_small_hole_closing_is_max_pooling():
-    for shape, size in (((1, 1, 64, 64), 13), ((2, 3, 20, 31), 5), ((1, 1, 7, 9), 13), ((1, 2, 16, 16), 1)):
-        x = torch.randn(shape)
-        pad = size // 2
-        rows = torch.nn.functional.pad(x, (pad, pad), value=float("-inf")).unfold(-1, size, 1).amax(dim=-1)
-        expected = torch.nn.functional.pad(rows, (0, 0, pad, pad), value=float("-inf")).unfold(-2, size, 1).amax(dim=-1)
-        assert torch.equal(_square_max(x, size), expected), (shape, size)
 
 
 def test_a_strip_at_the_side_continues_the_bands_beside_it():

@@ -4,7 +4,6 @@ import math
 
 import pytest
 import torch
-import torch.nn.functional as F
 from torch.autograd import gradcheck
 
 from infinite_nature.evaluate.metrics import sharpness
@@ -218,7 +217,3 @@ def test_a_batch_resamples_each_image_from_its_own_source():
         alone = render_for_refiner(sources[b:b + 1], disparity[b:b + 1], k[b:b + 1], transform[b:b + 1])
         torch.testing.assert_close(together.features[b:b + 1], alone.features)
 
-
-def test_window_max_is_max_pooling():
-    values = torch.rand(2, 3, 17, 23, dtype=torch.float64)
-    torch.testing.assert_close(resample._window_max(values, 2), F.max_pool2d(values, 5, 1, 2), rtol=0, atol=0)
