@@ -66,6 +66,9 @@ class DepthTrainConfig(TrainConfig):
     colour_jitter: float = _f(0.0, "random hue, saturation, contrast, brightness, gamma and white balance of the "
                               "input views, 0-1 (1: any hue); the worlds' narrow palette otherwise teaches "
                               "depth from colour (0: the views' own colours)")
+    clouds: float = _f(0.0, "share of the training views (0-1) that get bright, shaded clouds painted into "
+                       "their sky; the worlds' clouds are thin layers, and real photos' cumulus were read "
+                       "as distant ground (0: none)")
     learning_rate: float = _f(1e-3, "Adam learning rate")
 
 

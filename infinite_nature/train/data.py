@@ -24,6 +24,7 @@ from infinite_nature.errors import InfiniteNatureError
 from infinite_nature.geometry.intrinsics import crop_intrinsics, intrinsics_from_fov, resize_intrinsics
 from infinite_nature.image import image_to_tensor
 from infinite_nature.train.colour_jitter import jitter_colours
+from infinite_nature.train.sky_clouds import paste_clouds
 
 logger = logging.getLogger(__name__)
 
@@ -204,7 +205,7 @@ class StepBatches:
     the items drawn from (subclasses draw other items, e.g. path pairs)."""
 
     def __init__(self, samples: list, resolution: int, batch_size: int, seed: int, flip: bool = True,
-                 weights: list[float] | None = None, colour_jitter: float = 0.0) -> None:
+                 weights: list[float] | None = None, colour_jitter: float = 0.0, clouds: float = 0.0) -> None:
         if not samples:
             raise InfiniteNatureError("training data: no samples in this split")
         if weights is not None and len(weights) != len(samples):
@@ -212,6 +213,7 @@ class StepBatches:
         self.samples, self.resolution, self.batch_size, self.seed, self.flip = samples, resolution, batch_size, seed, flip
         self.weights = weights  # relative draw probabilities (None: uniform)
         self.colour_jitter = colour_jitter  # strength of jitter_colours on the RGB input (0: none)
+        self.clouds = clouds  # share of the items that get paste_clouds in their sky (0: none)
 
     def batch(self, step: int, rank: int = 0) -> dict[str, torch.Tensor]:
         crops = self.crops(random.Random(f"{self.seed}:{step}:{rank}"))
@@ -224,6 +226,10 @@ class StepBatches:
         else:
             picks = rng.choices(range(len(self.samples)), weights=self.weights, k=self.batch_size)
         crops = [random_crop(load_sample(self.samples[i]), self.resolution, rng, self.flip) for i in picks]
+        if self.clouds > 0:  # before the jitter, so clouds take the view's colour changes too
+            for crop in crops:
+                if rng.random() < self.clouds:
+                    crop["rgb"] = paste_clouds(crop["rgb"], crop["sky"], rng)
         if self.colour_jitter > 0:
             for crop in crops:
                 crop["rgb"] = jitter_colours(crop["rgb"], self.colour_jitter, rng)

@@ -24,13 +24,14 @@ class CollectionDataModule(L.LightningDataModule):
     """``--data`` (photos; depth cached from a backend) or ``--worlds`` (exported worlds, exact depth)."""
 
     def __init__(self, config: TrainConfig, flip: bool = True, require_world: bool = False, pairs: bool = False,
-                 far_view_weight: float = 0.0, colour_jitter: float = 0.0) -> None:
+                 far_view_weight: float = 0.0, colour_jitter: float = 0.0, clouds: float = 0.0) -> None:
         super().__init__()
         if bool(config.data) == bool(config.worlds):
             raise UsageError("give exactly one of --data PHOTO_FOLDER or --worlds EXPORTED_WORLD_FOLDER")
         self.config, self.flip, self.require_world, self.pairs = config, flip, require_world, pairs
         self.far_view_weight = far_view_weight  # power of the far-view draw weights (0: uniform draws)
         self.colour_jitter = colour_jitter  # strength of the training views' colour jitter (0: none)
+        self.clouds = clouds  # share of the training views with clouds painted into their sky
         self.batches: StepBatches | PairBatches | PrefetchedBatches | None = None
         self.held_out: HeldOutSet | HeldOutPairs | None = None
 
@@ -52,7 +53,7 @@ class CollectionDataModule(L.LightningDataModule):
             train, held_out = split(samples)
             weights = far_view_weights(train, self.far_view_weight, config.progress) if self.far_view_weight else None
             self.batches = StepBatches(train, config.resolution, config.batch_size, config.seed, flip=self.flip,
-                                       weights=weights, colour_jitter=self.colour_jitter)
+                                       weights=weights, colour_jitter=self.colour_jitter, clouds=self.clouds)
             self.held_out = HeldOutSet(held_out[:64], config.resolution)
         if config.workers > 0:
             self.batches = PrefetchedBatches(self.batches, config.workers)
