@@ -1,7 +1,8 @@
 #!/bin/bash
-# One prepared run for a short GPU lease (about 8 minutes of work): CUDA kernel parity
-# (and the render tests on cuda: mesh rasteriser, fills, resampling), renderer speed, fresh world views exported on every CPU core, then depth + refiner
-# training side by side on the one GPU. Everything worth keeping lands in $OUT (or ./gpu_out).
+# One prepared run for a short GPU lease (about 8 minutes of work): CUDA kernel parity and
+# the other render tests on cuda (mesh rasteriser, fills, resampling), renderer speed, fresh
+# world views exported on every CPU core, then depth + refiner training side by side on the
+# one GPU. Everything worth keeping lands in $OUT (or ./gpu_out).
 #
 # Run from the repository root on a CUDA machine that has torch, lightning and timm
 # (kornia, kornia_rs and the other dependencies may be installed from wheels first).
@@ -25,8 +26,8 @@ for i in $(seq 0 $((EXPORTERS - 1))); do
     --start-seed $((100000 + i * VIEWS_PER_CORE)) --size 192x192 --quiet > "$R/export_$i.log" 2>&1 &
 done
 say "CUDA tests"  # the kernel's parity, and every render test that takes the device fixture on cuda
-OMP_NUM_THREADS=2 timeout 240 python3 -m pytest -q -p no:cacheprovider tests/render/test_cuda_kernel.py \
-  tests/render -k cuda > "$R/cuda_tests.log" 2>&1
+OMP_NUM_THREADS=2 timeout 240 python3 -m pytest -q -p no:cacheprovider tests/render -k cuda \
+  > "$R/cuda_tests.log" 2>&1
 CUDA_TESTS=$?; tail -3 "$R/cuda_tests.log"
 OMP_NUM_THREADS=2 timeout 100 python3 -m infinite_nature bench render --device cuda --sizes 256 512 1024 \
   --backends torch cuda --repeats 20 --json "$R/bench_render.json" > "$R/bench_render.log" 2>&1
