@@ -139,36 +139,15 @@ def same_surface_sample(
 
 
 def _window_extremes(
-    disparity: torch.Tensor,  # [B*H*W] splatted disparity, flat
-    valid: torch.Tensor,  # [B*H*W] bool
-    index: torch.Tensor,  # [M] flat pixel indices
-    height: int,
-    width: int,
-) -> tuple[torch.Tensor, torch.Tensor]:  # ([M], [M])
-    """The largest (nearest) and smallest (farthest) rendered disparity in each point's 3x3 window
-    (each point is a rendered pixel, so its window is never empty)."""
-    row, column = (index // width) % height, index % width
-    image_start = index - row * width - column
-    offsets = torch.arange(-1, 2, device=index.device)
-    rows = (row[:, None] + offsets).clamp(0, height - 1) * width  # [M, 3]
-    columns = (column[:, None] + offsets).clamp(0, width - 1)  # [M, 3]
-    window = (image_start[:, None, None] + rows[:, :, None] + columns[:, None, :]).reshape(-1, 9)  # [M, 9]
-    values, known = disparity[window], valid[window]
-    nearest = torch.where(known, values, torch.zeros_like(values)).amax(dim=1)
-    farthest = torch.where(known, values, torch.full_like(values, float("inf"))).amin(dim=1)
-    return nearest, farthest
-
-
-def _silhouettes(
     disparity: torch.Tensor,  # [B, 1, H, W] splatted
     valid: torch.Tensor,  # [B, 1, H, W] bool
-) -> torch.Tensor:  # [B*H*W] bool
-    """Pixels whose rendered neighbours within ``SILHOUETTE_RADIUS`` span ``SILHOUETTE_RATIO``
-    in disparity or more."""
-    size = 2 * SILHOUETTE_RADIUS + 1
+    size: int,
+) -> tuple[torch.Tensor, torch.Tensor]:  # ([B*H*W], [B*H*W])
+    """The largest (nearest) and smallest (farthest) rendered disparity in every pixel's
+    ``size`` x ``size`` window (0 and inf where the window holds no rendered pixel)."""
     nearest = square_max(torch.where(valid, disparity, 0.0), size)
     farthest = -square_max(torch.where(valid, -disparity, -torch.inf), size)
-    return (nearest > farthest * SILHOUETTE_RATIO).reshape(-1)
+    return nearest.reshape(-1), farthest.reshape(-1)
 
 
 def resample_colour(
@@ -193,8 +172,7 @@ def resample_colour(
     mapping, offset = pixel_mapping(target_intrinsics, torch.linalg.inv(transform), source_intrinsics)
     colour = splatted.features[:, :channels].permute(0, 2, 3, 1).reshape(-1, channels).contiguous()  # [B*H'*W', channels]
     disparity = splatted.disparity.reshape(-1).clamp_min(1e-6)  # [B*H'*W']
-    valid = splatted.valid.reshape(-1)
-    index = valid.nonzero()[:, 0]  # [M] the pixels still to resample
+    index = splatted.valid.reshape(-1).nonzero()[:, 0]  # [M] the pixels still to resample
     image = index // (target_height * target_width)
     column, row = index % target_width, (index // target_width) % target_height
     homogeneous = torch.stack([column, row, torch.ones_like(index)], dim=1).to(colour.dtype)  # [M, 3] pixel [u, v, 1]
@@ -202,12 +180,13 @@ def resample_colour(
         source_uv = torch.full((colour.shape[0], 2), float("nan"), dtype=colour.dtype, device=colour.device)
         source_disparity_seen = torch.zeros_like(disparity)
     candidates = [disparity[index]]  # [M] each: per pixel still to resample, in the order they are tried
-    silhouette = _silhouettes(splatted.disparity, splatted.valid)[index]  # [M]
+    nearest, farthest = _window_extremes(splatted.disparity, splatted.valid, 2 * SILHOUETTE_RADIUS + 1)
+    silhouette = (nearest > farthest * SILHOUETTE_RATIO)[index]  # [M] rendered disparities spanning the ratio nearby
     for attempt in range(3):  # the pixel's own disparity, then its window's nearest, then its farthest
         if index.numel() == 0:
             break
         if attempt == 1:  # the window's extremes, once, for the pixels the first try left
-            candidates = list(_window_extremes(disparity, valid, index, target_height, target_width))
+            candidates = [extreme[index] for extreme in _window_extremes(splatted.disparity, splatted.valid, 3)]
         candidate = candidates.pop(0)
         projected = torch.bmm(mapping[image], homogeneous[:, :, None])[:, :, 0] / candidate[:, None] + offset[image, 0]
         z = projected[:, 2]

@@ -226,12 +226,10 @@ class StepBatches:
         else:
             picks = rng.choices(range(len(self.samples)), weights=self.weights, k=self.batch_size)
         crops = [random_crop(load_sample(self.samples[i]), self.resolution, rng, self.flip) for i in picks]
-        if self.clouds > 0:  # before the jitter, so clouds take the view's colour changes too
-            for crop in crops:
-                if rng.random() < self.clouds:
-                    crop["rgb"] = paste_clouds(crop["rgb"], crop["sky"], rng)
-        if self.colour_jitter > 0:
-            for crop in crops:
+        for crop in crops:  # clouds before the jitter, so they take the view's colour changes too
+            if self.clouds > 0 and rng.random() < self.clouds:
+                crop["rgb"] = paste_clouds(crop["rgb"], crop["sky"], rng)
+            if self.colour_jitter > 0:
                 crop["rgb"] = jitter_colours(crop["rgb"], self.colour_jitter, rng)
         return crops
 

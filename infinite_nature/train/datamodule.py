@@ -23,15 +23,15 @@ from infinite_nature.train.prefetch import PrefetchedBatches
 class CollectionDataModule(L.LightningDataModule):
     """``--data`` (photos; depth cached from a backend) or ``--worlds`` (exported worlds, exact depth)."""
 
-    def __init__(self, config: TrainConfig, flip: bool = True, require_world: bool = False, pairs: bool = False,
-                 far_view_weight: float = 0.0, colour_jitter: float = 0.0, clouds: float = 0.0) -> None:
+    def __init__(self, config: TrainConfig, flip: bool = True, require_world: bool = False, pairs: bool = False) -> None:
         super().__init__()
         if bool(config.data) == bool(config.worlds):
             raise UsageError("give exactly one of --data PHOTO_FOLDER or --worlds EXPORTED_WORLD_FOLDER")
         self.config, self.flip, self.require_world, self.pairs = config, flip, require_world, pairs
-        self.far_view_weight = far_view_weight  # power of the far-view draw weights (0: uniform draws)
-        self.colour_jitter = colour_jitter  # strength of the training views' colour jitter (0: none)
-        self.clouds = clouds  # share of the training views with clouds painted into their sky
+        # the depth recipe's draws and augmentations (the other recipes' configs have none of them)
+        self.far_view_weight = getattr(config, "far_view_weight", 0.0)  # power of the far-view draw weights
+        self.colour_jitter = getattr(config, "colour_jitter", 0.0)  # strength of the views' colour jitter
+        self.clouds = getattr(config, "clouds", 0.0)  # share of the views with clouds painted into their sky
         self.batches: StepBatches | PairBatches | PrefetchedBatches | None = None
         self.held_out: HeldOutSet | HeldOutPairs | None = None
 

@@ -101,23 +101,18 @@ def train(recipe: str, config: TrainConfig) -> tuple[Path, Path] | None:
     if min(config.sample_every, config.checkpoint_every, config.validate_every) < 0 or config.log_every < 1:
         raise UsageError("--sample-every, --checkpoint-every and --validate-every must be >= 0 (0: never), "
                          "--log-every >= 1")
-    far_view_weight = getattr(config, "far_view_weight", 0.0)  # only the depth recipe has it
-    if far_view_weight < 0:
+    if getattr(config, "far_view_weight", 0.0) < 0:  # only the depth recipe has it (and the two below)
         raise UsageError("--far-view-weight must be >= 0 (0: uniform draws)")
-    colour_jitter = getattr(config, "colour_jitter", 0.0)  # only the depth recipe has it
-    if not 0 <= colour_jitter <= 1:
+    if not 0 <= getattr(config, "colour_jitter", 0.0) <= 1:
         raise UsageError("--colour-jitter must be within [0, 1] (0: the views' own colours)")
-    clouds = getattr(config, "clouds", 0.0)  # only the depth recipe has it
-    if not 0 <= clouds <= 1:
+    if not 0 <= getattr(config, "clouds", 0.0) <= 1:
         raise UsageError("--clouds must be within [0, 1] (a share of the views; 0: none)")
     if config.resume and not Path(config.resume).is_file():
         raise UsageError(f"--resume {config.resume}: no such checkpoint")
     check_output_folder(config.out, f"--out {config.out}")
     L.seed_everything(config.seed, workers=True, verbose=False)
     pairs = getattr(config, "mode", "cycle") == "trajectory"  # only the refiner recipe has a mode
-    datamodule = CollectionDataModule(config, flip=recipe != "sky", require_world=recipe == "sky", pairs=pairs,
-                                      far_view_weight=far_view_weight, colour_jitter=colour_jitter,
-                                      clouds=clouds)
+    datamodule = CollectionDataModule(config, flip=recipe != "sky", require_world=recipe == "sky", pairs=pairs)
     module = TrajectoryRefinerModule(config) if pairs else MODULES[recipe](config)
     if config.resume:
         check_resume_checkpoint(config.resume, module)
