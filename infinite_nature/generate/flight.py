@@ -112,6 +112,14 @@ def sky_in_holes(refined_sky: torch.Tensor, sky: torch.Tensor, valid: torch.Tens
     return torch.where(valid, sky, above_sky | all_sky | (refined_sky & ~all_ground))
 
 
+def _water_around(splatted: SplatResult) -> torch.Tensor:  # [1, 1, H, W] bool
+    """Where rendered water surrounds each pixel: the splatted water label (feature 4) carried into
+    the holes from the rendered ground round them (pull-push), at least half of it. Rendered
+    pixels keep their own label."""
+    rendered_water = splatted.features[:, 4:5] > 0.5
+    return pull_push(rendered_water.float(), splatted.valid & (splatted.features[:, 3:4] <= 0.5)) > 0.5
+
+
 class Anchor(NamedTuple):
     """The frame that views are splatted from until it no longer covers them."""
 
@@ -294,7 +302,8 @@ class Flight:
         return SourceDetail.build(fine, self.disparity, self.detail_octaves)
 
     def _synthesise(
-        self, splatted: SplatResult, pose: torch.Tensor, target_k: torch.Tensor, seen: PlaneView | None = None
+        self, splatted: SplatResult, pose: torch.Tensor, target_k: torch.Tensor, seen: PlaneView | None = None,
+        water_around: torch.Tensor | None = None,  # [1, 1, H, W] bool, where the flight has water (``_water_around``)
     ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:  # rgb [1, 3, H, W], disparity [1, 1, H, W], sky bool
         """The view at ``pose`` from its splat: refined holes, their fills, the sky dome in sky holes.
 
@@ -330,7 +339,7 @@ class Flight:
             rgb, disparity, kept = keep_rendered(rgb, disparity, splatted, splat_sky, sky_fill=(sky_view, soft),
                                                  seen_from=seen_from)
             if seen is not None:
-                rgb = self._water_in_holes(rgb, disparity, sky, kept, splatted, seen)
+                rgb = self._water_in_holes(rgb, disparity, sky, kept, splatted, seen, water_around)
         else:
             rgb = rgb + (sky_view - rgb) * soft
         return rgb, disparity, sky
@@ -343,12 +352,16 @@ class Flight:
         kept: torch.Tensor,  # [1, 1, H, W] how much of each pixel is rendered (keep_rendered)
         splatted: SplatResult,
         seen: PlaneView,
+        around: torch.Tensor,  # [1, 1, H, W] bool: rendered water surrounds the pixel (``_water_around``)
     ) -> torch.Tensor:  # [1, 3, H, W]
-        """Holes on the water plane take its colour at the angle they are seen at, off it as much
-        as the rendered water round them is. Filled from the surroundings alone, the rows a
-        backward or sideways move opens over water took the colour of the farther, paler water
-        beside them, and a fill behind an island's tip took the island's."""
-        on_water = ~splatted.valid & ~sky & self.water.covers(seen, disparity, WATER_TOLERANCE)
+        """Holes on the water plane amid rendered water take its colour at the angle they are seen
+        at, off it as much as the rendered water round them is. Filled from the surroundings
+        alone, the rows a backward or sideways move opens over water took the colour of the
+        farther, paler water beside them, and a fill behind an island's tip took the island's.
+        A hole amid land stays land even where its fill lies beyond the plane: holes low in the
+        frame over the built-in example's island (fills a little farther than the ground beside
+        them) had taken the water's pale colour, grey blobs by frame 450."""
+        on_water = ~splatted.valid & ~sky & around & self.water.covers(seen, disparity, WATER_TOLERANCE)
         rendered_water = splatted.valid & (splatted.features[:, 4:5] > 0.5)
         if not (bool(on_water.any()) and bool(rendered_water.any())):
             return rgb
@@ -371,7 +384,8 @@ class Flight:
                                  self.water_mask)
             self.anchors_made += 1
             splatted = self._splat_from(self.anchor, next_pose, target_k, seen)
-        rgb, disparity, sky = self._synthesise(splatted, next_pose, target_k, seen)
+        water_around = None if self.water is None else _water_around(splatted)
+        rgb, disparity, sky = self._synthesise(splatted, next_pose, target_k, seen, water_around)
         disparity = torch.where(sky, torch.full_like(disparity, DISPARITY_MIN), disparity)
         if not (torch.isfinite(rgb).all() and torch.isfinite(disparity).all()):
             self.nonfinite_events += 1
@@ -380,8 +394,7 @@ class Flight:
             disparity = torch.where(torch.isfinite(disparity), disparity, self.disparity)
         if self.water is not None:  # rendered water as _splat_from found it; a hole takes its surroundings' label
             rendered_water = splatted.features[:, 4:5] > 0.5  # or its fill lies on the plane
-            around = pull_push(rendered_water.float(), splatted.valid & (splatted.features[:, 3:4] <= 0.5)) > 0.5
-            holes = around | self.water.covers(seen, disparity, WATER_TOLERANCE)
+            holes = water_around | self.water.covers(seen, disparity, WATER_TOLERANCE)
             self.water_mask = torch.where(splatted.valid, rendered_water, holes) & ~sky
         self.rgb, self.disparity, self.sky = rgb.clamp(0, 1), disparity, sky
         self.pose, self.intrinsics = next_pose, target_k

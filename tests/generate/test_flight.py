@@ -408,6 +408,36 @@ def test_holes_on_the_water_take_its_colour_at_their_angle(monkeypatch):
     assert bottoms["from the rows above"] > 2 * bottoms["by angle"], bottoms
 
 
+def test_a_hole_amid_land_stays_land_where_its_fill_lies_beyond_the_water_plane():
+    """Only holes that rendered water surrounds take the water's colour: a hole on an island
+    whose fill came out a little beyond the plane (pull-push from the ground round it, as low
+    over the built-in example's island) had become a pale grey blob of water on the land."""
+    from dataclasses import replace
+
+    from infinite_nature.generate.flight import _water_around
+
+    networks = load_flight_networks("default", torch.device("cpu"))
+    rgb, disparity, sky, intrinsics = lake()
+    island = torch.zeros_like(sky)
+    island[..., 44:, 16:48] = True
+    disparity = torch.where(island, disparity * 1.1, disparity)  # standing on the water
+    rgb = torch.where(island, torch.tensor([0.2, 0.45, 0.15]).view(1, 3, 1, 1), rgb)
+    flight = Flight(rgb, disparity, sky, 60.0, networks.refiner, networks.sky, StraightPath(0.03))
+    assert flight.water is not None
+    seen = flight.water.view(flight.intrinsics, flight.pose, 64, 64)
+    splatted = flight._splat_from(flight.anchor, flight.pose, flight.intrinsics, seen)
+    on_land, on_water = torch.zeros_like(sky), torch.zeros_like(sky)
+    on_land[..., 52:58, 28:34] = True
+    on_water[..., 52:58, 2:8] = True
+    splatted = replace(splatted, valid=splatted.valid & ~on_land & ~on_water)
+    holes = on_land | on_water
+    fill = torch.where(holes, 0.5, rgb)
+    beyond = torch.where(holes, seen.disparity() * 0.99, disparity)  # 1% beyond the plane
+    out = flight._water_in_holes(fill, beyond, sky, splatted.valid.float(), splatted, seen, _water_around(splatted))
+    torch.testing.assert_close(out[on_land.expand_as(out)], fill[on_land.expand_as(out)])
+    assert float((out - rgb)[on_water.expand_as(out)].abs().max()) < 0.03
+
+
 def test_hazy_ground_flown_towards_clears_as_the_world_shows_it():
     """Far ground is seen through haze; flown up to, the truth there has less of it. Kept as
     the anchor saw it, hills came nearer as pale bands."""
