@@ -125,7 +125,7 @@ def add_parser(subparsers: argparse._SubParsersAction, summary: str) -> None:
         description="Fly into photos: one video per input. With no input (or --example) the flight starts from a "
         "built-in procedural-world view, so a fresh install needs no files.",
     )
-    parser.add_argument("inputs", nargs="*", metavar="INPUT", help="photos, folders (recursive) or globs")
+    parser.add_argument("inputs", nargs="*", metavar="INPUT", help="photos, folders (recursive, linked folders followed) or globs")
     parser.add_argument("--example", action="store_true", help="fly from the built-in procedural-world view")
     parser.add_argument("--example-seed", type=non_negative_int, default=7, help="world of the example (default: 7)")
     parser.add_argument("-o", "--output", help="output file: .mp4 (default), .webm, .gif, or a folder name for PNG frames")

@@ -13,6 +13,7 @@ same thing without sidecars.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -53,6 +54,22 @@ def is_photo(path: Path) -> bool:
     )
 
 
+def photos_under(root: Path) -> list[Path]:
+    """Every photo below ``root``, sorted by path. Linked folders are followed (collections are
+    often put together from links: ``Path.rglob`` skips them) and every real folder is read
+    once, so a link back up the tree ends."""
+    found, visited = [], set()
+    for folder, subfolders, files in os.walk(root, followlinks=True):
+        real = os.path.realpath(folder)
+        if real in visited:
+            subfolders.clear()
+            continue
+        visited.add(real)
+        subfolders.sort()  # which of two links to one folder names its photos: the first by name
+        found += [path for path in (Path(folder) / name for name in files) if is_photo(path)]
+    return sorted(found)
+
+
 def scan_collection(folder: str | Path) -> list[CollectionItem]:
     """Every photo under ``folder`` (recursive, sorted) with its sidecars."""
     root = Path(folder)
@@ -61,7 +78,7 @@ def scan_collection(folder: str | Path) -> list[CollectionItem]:
     if not root.is_dir():
         raise NotADirectoryError(f"not a folder: {root}")
     items = []
-    for image in sorted(p for p in root.rglob("*") if is_photo(p)):
+    for image in photos_under(root):
         found = {suffix: sidecar(image, suffix) for suffix in (DEPTH_SUFFIX, SKY_SUFFIX, CAMERA_SUFFIX)}
         items.append(
             CollectionItem(

@@ -12,7 +12,7 @@ import torch
 import torch.nn.functional as F
 from PIL import Image, UnidentifiedImageError
 
-from infinite_nature.data.layout import is_photo
+from infinite_nature.data.layout import photos_under
 from infinite_nature.data.reader import UnreadableImage, read_rgb
 from infinite_nature.errors import InfiniteNatureError
 from infinite_nature.generate.choices import DEFAULT_MAX_PIXELS
@@ -42,7 +42,7 @@ def expand_inputs(specs: list[str]) -> list[Path]:
     for spec in specs:
         path = Path(spec)
         if path.is_dir():
-            found = sorted(p for p in path.rglob("*") if is_photo(p))
+            found = photos_under(path)
             if not found:
                 raise InfiniteNatureError(f"{spec}: no photos (.jpg/.jpeg/.png/.webp) in this folder")
             paths += found

@@ -25,6 +25,20 @@ def test_scan_is_recursive_sorted_and_skips_sidecars(tmp_path):
     assert items[0].sky is not None and items[1].sky is None
 
 
+def test_scan_follows_linked_folders_and_reads_each_folder_once(tmp_path):
+    """A collection put together from links to photo folders is read in full; a link back up
+    the tree (a cycle) and a second link to the same folder add nothing."""
+    elsewhere = tmp_path / "elsewhere"
+    _photo(elsewhere / "linked.jpg")
+    root = tmp_path / "collection"
+    _photo(root / "own.jpg")
+    (root / "trip").symlink_to(elsewhere, target_is_directory=True)
+    (root / "trip_again").symlink_to(elsewhere, target_is_directory=True)
+    (root / "loop").symlink_to(root, target_is_directory=True)
+    names = [i.image.relative_to(root).as_posix() for i in scan_collection(root)]
+    assert names == ["own.jpg", "trip/linked.jpg"]
+
+
 def test_missing_folder_and_file_instead_of_folder(tmp_path):
     with pytest.raises(FileNotFoundError):
         scan_collection(tmp_path / "nope")

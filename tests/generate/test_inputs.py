@@ -6,7 +6,7 @@ import torch
 import torch.nn.functional as F
 from PIL import Image
 
-from infinite_nature.generate.inputs import decode_photo, load_photo
+from infinite_nature.generate.inputs import decode_photo, expand_inputs, load_photo
 
 
 def _save(path, height: int, width: int):
@@ -46,3 +46,12 @@ def test_a_tiny_photo_flies_but_warns_that_it_is_enlarged(tmp_path, caplog):
     Image.fromarray(np.full((120, 160, 3), 90, np.uint8)).save(path)
     load_photo(path, 256)  # 1.6x: no warning
     assert caplog.text == ""
+
+
+def test_a_folder_of_links_to_photo_folders_gives_their_photos(tmp_path):
+    """``generate FOLDER`` reads the photos of linked folders below it, as the training data does."""
+    (tmp_path / "trip").mkdir()
+    _save(tmp_path / "trip" / "lake.jpg", 32, 48)
+    (tmp_path / "input").mkdir()
+    (tmp_path / "input" / "trip").symlink_to(tmp_path / "trip", target_is_directory=True)
+    assert expand_inputs([str(tmp_path / "input")]) == [tmp_path / "input" / "trip" / "lake.jpg"]
