@@ -16,32 +16,28 @@ from __future__ import annotations
 import random
 
 import torch
-import torch.nn.functional as F
+
+from infinite_nature.world.noise import fbm
 
 CLUSTERS = (1, 3)  # clouds per view
 BLOBS = (3, 8)  # rounded lumps per cloud
 WIDTH = (0.15, 0.6)  # a cloud's width, as a share of the view's width
-NOISE_OCTAVES = (4, 8, 16, 32)  # grid sizes of the value noise that makes the edges billow
+NOISE_OCTAVES = 4  # of the fractal noise that makes the edges billow, the coarsest a quarter of the view across
 NOISE_AMPLITUDE = 0.35
 EDGE = (0.5, 0.3)  # the density where the edge starts and how far it takes to become opaque
 SKY_TINT = 0.15  # how much of the sky's own colour a cloud takes
 
 
-def _value_noise(height: int, width: int, generator: torch.Generator) -> torch.Tensor:  # [H, W] about in [-1, 1]
-    noise = torch.zeros(height, width)
-    amplitude = 1.0
-    for size in NOISE_OCTAVES:
-        grid = torch.rand(1, 1, size, size, generator=generator) * 2 - 1
-        noise += amplitude * F.interpolate(grid, size=(height, width), mode="bicubic", align_corners=False)[0, 0]
-        amplitude /= 2
-    return noise / 1.875  # the amplitudes' sum
+def _noise(rows: torch.Tensor, columns: torch.Tensor, rng: random.Random) -> torch.Tensor:  # [H, W] about in [-1, 1]
+    width = float(columns.shape[-1])
+    return fbm(columns, rows, rng.getrandbits(31), wavelength=width / 4, octaves=NOISE_OCTAVES)
 
 
-def _cloud(height: int, width: int, centre: tuple[float, float], rng: random.Random,
-           generator: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:  # alpha [H, W], brightness [H, W]
+def _cloud(height: int, width: int, centre: tuple[float, float], rng: random.Random
+           ) -> tuple[torch.Tensor, torch.Tensor]:  # alpha [H, W], brightness [H, W]
     """One cumulus: lumps flattened along the horizon, billowing edges, lit from above."""
-    rows = torch.arange(height, dtype=torch.float32).view(-1, 1)
-    columns = torch.arange(width, dtype=torch.float32).view(1, -1)
+    rows, columns = torch.meshgrid(torch.arange(height, dtype=torch.float32), torch.arange(width, dtype=torch.float32),
+                                   indexing="ij")
     span = rng.uniform(*WIDTH) * width
     density = torch.zeros(height, width)
     for _ in range(rng.randint(*BLOBS)):
@@ -50,11 +46,11 @@ def _cloud(height: int, width: int, centre: tuple[float, float], rng: random.Ran
         radius_x = rng.uniform(0.1, 0.3) * span
         radius_y = radius_x * rng.uniform(0.5, 0.9)
         density += torch.exp(-((columns - x) / radius_x).square() / 2 - ((rows - y) / radius_y).square() / 2)
-    density = density + NOISE_AMPLITUDE * _value_noise(height, width, generator)
+    density = density + NOISE_AMPLITUDE * _noise(rows, columns, rng)
     alpha = ((density - EDGE[0]) / EDGE[1]).clamp(0, 1)
     alpha = alpha * alpha * (3 - 2 * alpha) * rng.uniform(0.75, 1.0)  # smoothstep, then its opacity
     below_centre = ((rows - centre[0]) / max(span / 4, 1.0)).clamp(-1, 1)  # -1 at the top, 1 at the bottom
-    brightness = rng.uniform(0.8, 1.0) - 0.2 * (below_centre + 1) / 2 + 0.05 * _value_noise(height, width, generator)
+    brightness = rng.uniform(0.8, 1.0) - 0.2 * (below_centre + 1) / 2 + 0.05 * _noise(rows, columns, rng)
     return alpha, brightness
 
 
@@ -70,12 +66,11 @@ def paste_clouds(
     if where.shape[0] == 0:
         return rgb
     height, width = rgb.shape[-2:]
-    generator = torch.Generator().manual_seed(rng.getrandbits(63))
     sky_colour = rgb[:, sky[0]].mean(dim=1).view(3, 1, 1)
     out = rgb.clone()
     for _ in range(rng.randint(*CLUSTERS)):
         row, column = where[rng.randrange(where.shape[0])].tolist()
-        alpha, brightness = _cloud(height, width, (float(row), float(column)), rng, generator)
+        alpha, brightness = _cloud(height, width, (float(row), float(column)), rng)
         colour = (brightness.clamp(0, 1)[None] * (1 - SKY_TINT) + sky_colour * SKY_TINT).to(rgb.dtype)
         alpha = (alpha[None] * sky).to(rgb.dtype)
         out = out * (1 - alpha) + colour * alpha
