@@ -2,7 +2,9 @@
 
 Each field declares its help text with ``field(metadata={"help": ...})``; ``add_arguments``
 turns the dataclass into argparse flags and ``from_namespace`` builds it back, so one
-definition serves the Python API, the CLI and ``--help``.
+definition serves the Python API, the CLI and ``--help``. A numeric field may declare its
+bounds in the same metadata (``minimum``/``maximum`` inclusive, ``above``/``below``
+exclusive); ``check_bounds`` refuses values outside them, from flags and files alike.
 """
 
 from __future__ import annotations
@@ -10,8 +12,11 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import math
+import operator
 import typing
 from typing import Any, TypeVar
+
+from infinite_nature.errors import UsageError
 
 T = TypeVar("T")
 
@@ -30,6 +35,35 @@ def finite_float(text: str) -> float:
 
 def _flag(name: str) -> str:
     return "--" + name.replace("_", "-")
+
+
+_BOUNDS = {  # metadata key: the comparison a value must pass, its words, its bracket in an interval
+    "minimum": (operator.ge, ">=", "["),
+    "above": (operator.gt, ">", "("),
+    "maximum": (operator.le, "<=", "]"),
+    "below": (operator.lt, "<", ")"),
+}
+
+
+def _bounds_text(metadata: typing.Mapping[str, Any]) -> str:
+    """The bounds a field's metadata declares, as the words of an error message."""
+    keys = [key for key in _BOUNDS if key in metadata]  # the lower bound first
+    if len(keys) == 2:
+        low, high = keys
+        return f"within {_BOUNDS[low][2]}{metadata[low]}, {metadata[high]}{_BOUNDS[high][2]}"
+    return " ".join(f"{_BOUNDS[key][1]} {metadata[key]}" for key in keys)
+
+
+def check_bounds(config: object) -> None:
+    """Refuse a field's value outside the bounds its metadata declares, naming its flag: a
+    negative weight or an EMA decay of 2 would otherwise train quietly into nonsense, and a
+    seed numpy cannot take would fail deep inside the library."""
+    for field in dataclasses.fields(config):  # type: ignore[arg-type]
+        value = getattr(config, field.name)
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            continue
+        if not all(_BOUNDS[key][0](value, bound) for key, bound in field.metadata.items() if key in _BOUNDS):
+            raise UsageError(f"{_flag(field.name)} must be {_bounds_text(field.metadata)}, got {value}")
 
 
 def add_arguments(parser: argparse.ArgumentParser, config_class: type, suppress_defaults: bool = False) -> None:

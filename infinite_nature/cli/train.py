@@ -26,7 +26,8 @@ def _run(args: argparse.Namespace) -> int:
     layers.append({k: v for k, v in vars(args).items() if k in names})
     config = merge(config_class, layers)
     if not args.debug:
-        logging.getLogger("lightning.pytorch").setLevel(logging.WARNING)
+        for name in ("lightning.pytorch", "lightning.fabric"):  # the second: a DDP run's start, printed twice
+            logging.getLogger(name).setLevel(logging.WARNING)
         warnings.filterwarnings("ignore", message=".*ModelCheckpoint with manual optimization.*")
         warnings.filterwarnings("ignore", message=".*does not have many workers.*")
         # Lightning's own use of a torch API that torch 2.14 deprecates: nothing a user can act on

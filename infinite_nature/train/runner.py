@@ -10,12 +10,14 @@ from pathlib import Path
 from typing import NoReturn
 
 import lightning as L
+import timm
 import torch
 from lightning.pytorch.callbacks import ModelCheckpoint, TQDMProgressBar
 from lightning.pytorch.loggers import CSVLogger, TensorBoardLogger
-from lightning.pytorch.utilities.exceptions import SIGTERMException
+from lightning.pytorch.utilities.exceptions import MisconfigurationException, SIGTERMException
 
 from infinite_nature.atomic import check_output_folder
+from infinite_nature.config import check_bounds
 from infinite_nature.errors import Terminated, UsageError
 from infinite_nature.torch_files import load_torch_file
 from infinite_nature.train.configs import TrainConfig
@@ -26,11 +28,16 @@ EXPORT_NAMES = {"depth": "depth_sky", "refiner": "refiner", "sky": "sky_generato
 
 
 def _devices(text: str) -> int | str | list[int]:
+    """--devices: a count, 'auto', or a comma list of device indices."""
     if text == "auto":
         return text
-    if "," in text:
-        return [int(part) for part in text.split(",") if part.strip()]
-    return int(text)
+    try:
+        if "," in text:
+            return [int(part) for part in text.split(",") if part.strip()]
+        return int(text)
+    except ValueError:
+        raise UsageError(f"--devices must be a number, 'auto' or a list of device indices like 0,1, "
+                         f"got {text!r}") from None
 
 
 def build_trainer(recipe: str, config: TrainConfig) -> L.Trainer:
@@ -44,25 +51,29 @@ def build_trainer(recipe: str, config: TrainConfig) -> L.Trainer:
     if config.progress:
         callbacks.append(TQDMProgressBar(refresh_rate=1))
     validating = config.validate_every > 0  # 0: never
-    return L.Trainer(
-        max_steps=config.max_steps * per_step,
-        max_time=timedelta(minutes=config.max_minutes) if config.max_minutes > 0 else None,
-        accelerator=config.accelerator,
-        devices=_devices(config.devices),
-        strategy=config.strategy,
-        num_nodes=config.num_nodes,
-        precision=config.precision,
-        logger=[CSVLogger(out, name="logs"), TensorBoardLogger(out, name="tensorboard")],
-        callbacks=callbacks,
-        log_every_n_steps=config.log_every,
-        val_check_interval=min(config.validate_every, config.max_steps) if validating else config.max_steps,
-        check_val_every_n_epoch=None,
-        limit_val_batches=4 if validating else 0,
-        num_sanity_val_steps=0,
-        enable_progress_bar=config.progress,
-        enable_model_summary=False,
-        fast_dev_run=config.fast_dev_run,
-    )
+    settings = dict(accelerator=config.accelerator, devices=_devices(config.devices), strategy=config.strategy,
+                    num_nodes=config.num_nodes, precision=config.precision)
+    try:
+        return L.Trainer(
+            **settings,
+            max_steps=config.max_steps * per_step,
+            max_time=timedelta(minutes=config.max_minutes) if config.max_minutes > 0 else None,
+            logger=[CSVLogger(out, name="logs"), TensorBoardLogger(out, name="tensorboard")],
+            callbacks=callbacks,
+            log_every_n_steps=config.log_every,
+            val_check_interval=min(config.validate_every, config.max_steps) if validating else config.max_steps,
+            check_val_every_n_epoch=None,
+            limit_val_batches=4 if validating else 0,
+            num_sanity_val_steps=0,
+            enable_progress_bar=config.progress,
+            enable_model_summary=False,
+            fast_dev_run=config.fast_dev_run,
+        )
+    except (MisconfigurationException, ValueError, TypeError, ImportError) as error:
+        # Lightning checks these five against the machine (no GPU, an unknown strategy or
+        # precision, a backend not installed): its words, but as a bad command line.
+        flags = " ".join(f"--{name.replace('_', '-')} {getattr(config, name)}" for name in settings)
+        raise UsageError(f"Lightning cannot train with {flags}: {error}") from None
 
 
 def check_resume_checkpoint(path: str, module: L.LightningModule) -> None:
@@ -94,19 +105,10 @@ def train(recipe: str, config: TrainConfig) -> tuple[Path, Path] | None:
     (None in the other processes of a several-device run: the first one exports)."""
     if recipe not in MODULES:
         raise UsageError(f"unknown recipe {recipe!r}; one of {', '.join(MODULES)}")
-    if config.max_steps < 1 or config.batch_size < 1 or config.resolution < 32:
-        raise UsageError("--max-steps and --batch-size must be >= 1 and --resolution >= 32")
-    if config.workers < 0 or config.max_minutes < 0:
-        raise UsageError("--workers and --max-minutes must be >= 0")
-    if min(config.sample_every, config.checkpoint_every, config.validate_every) < 0 or config.log_every < 1:
-        raise UsageError("--sample-every, --checkpoint-every and --validate-every must be >= 0 (0: never), "
-                         "--log-every >= 1")
-    if getattr(config, "far_view_weight", 0.0) < 0:  # only the depth recipe has it (and the two below)
-        raise UsageError("--far-view-weight must be >= 0 (0: uniform draws)")
-    if not 0 <= getattr(config, "colour_jitter", 0.0) <= 1:
-        raise UsageError("--colour-jitter must be within [0, 1] (0: the views' own colours)")
-    if not 0 <= getattr(config, "clouds", 0.0) <= 1:
-        raise UsageError("--clouds must be within [0, 1] (a share of the views; 0: none)")
+    check_bounds(config)
+    encoder = getattr(config, "encoder", None)  # only the depth recipe has one
+    if encoder is not None and not timm.is_model(encoder):
+        raise UsageError(f"--encoder {encoder}: timm has no such model (timm.list_models() lists them)")
     if config.resume and not Path(config.resume).is_file():
         raise UsageError(f"--resume {config.resume}: no such checkpoint")
     check_output_folder(config.out, f"--out {config.out}")

@@ -111,6 +111,57 @@ def test_a_bad_resume_file_is_refused_before_any_work(tiny_worlds, tmp_path, cap
         assert not out.exists()
 
 
+NO_GPU = not torch.cuda.is_available()
+
+
+@pytest.mark.parametrize(("recipe", "flags", "message"), [
+    ("depth", ["--devices", "two"], "--devices must be a number, 'auto' or a list"),
+    ("depth", ["--strategy", "fastest"], "Lightning cannot train with"),
+    ("depth", ["--precision", "8-bit"], "Precision '8-bit' is invalid"),
+    pytest.param("sky", ["--accelerator", "gpu"], "No supported gpu backend found",
+                 marks=pytest.mark.skipif(not NO_GPU, reason="this machine has a GPU")),
+    ("depth", ["--encoder", "no_such_net"], "--encoder no_such_net: timm has no such model"),
+    ("depth", ["--learning-rate", "-0.001"], "--learning-rate must be >= 0, got -0.001"),
+    ("depth", ["--seed", "-1"], "--seed must be within [0, 4294967295], got -1"),
+    ("depth", ["--decoder-channels", "0"], "--decoder-channels must be >= 1, got 0"),
+    ("refiner", ["--ema-decay", "1"], "--ema-decay must be within [0, 1), got 1.0"),
+    ("refiner", ["--motion-scale", "-0.5"], "--motion-scale must be > 0, got -0.5"),
+    ("sky", ["--num-nodes", "0"], "--num-nodes must be >= 1, got 0"),
+])
+def test_bad_trainer_and_recipe_flags_are_refused_in_one_line(recipe, flags, message, tiny_worlds, tmp_path, capsys):
+    out = tmp_path / "out"
+    args = ["train", recipe, "--worlds", str(tiny_worlds), "--out", str(out), "--max-steps", "1", "--batch-size", "2",
+            "--resolution", "32", "--no-progress", *flags]
+    assert main(args) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and message in err[0], err
+    assert not out.exists()
+
+
+def test_recipe_file_values_are_held_to_the_same_bounds_as_flags(tiny_worlds, tmp_path, capsys):
+    recipe = tmp_path / "recipe.yaml"
+    recipe.write_text("ema_decay: 1.5\n")
+    assert main(["train", "sky", "--config", str(recipe), "--worlds", str(tiny_worlds), "--out",
+                 str(tmp_path / "out")]) == 2
+    assert "--ema-decay must be within [0, 1), got 1.5" in capsys.readouterr().err
+
+
+def test_two_processes_train_one_run_with_lightning_ddp(tiny_worlds, tmp_path):
+    """The multi-device path users take on GPUs (docs/training.md), here on two CPU processes:
+    Lightning starts the second process, both train, and the first alone exports."""
+    out = tmp_path / "run"
+    done = subprocess.run([sys.executable, "-m", "infinite_nature", "train", "depth", "--worlds", str(tiny_worlds),
+                           "--out", str(out), "--max-steps", "2", "--batch-size", "2", "--resolution", "32",
+                           "--no-progress", "--accelerator", "cpu", "--devices", "2", "--strategy", "ddp"],
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.count("exported") == 1 and "INFO" not in done.stderr, done.stderr
+    record = json.loads((out / "export" / "depth_sky.json").read_text())["training"]
+    assert record["steps"] == 2 and "2 device(s) x 1 node(s)" in record["hardware"]
+    assert load_checkpoint(out / "export" / "depth_sky.safetensors") is not None
+    assert (out / "checkpoints" / "last.ckpt").is_file()
+
+
 def test_bad_data_folders_give_clear_errors(tmp_path, capsys):
     empty = tmp_path / "empty"
     empty.mkdir()
