@@ -23,11 +23,11 @@ from infinite_nature.train.prefetch import PrefetchedBatches
 class CollectionDataModule(L.LightningDataModule):
     """``--data`` (photos; depth cached from a backend) or ``--worlds`` (exported worlds, exact depth)."""
 
-    def __init__(self, config: TrainConfig, flip: bool = True, require_world: bool = False, pairs: bool = False) -> None:
+    def __init__(self, config: TrainConfig, flip: bool = True, pairs: bool = False) -> None:
         super().__init__()
         if bool(config.data) == bool(config.worlds):
             raise UsageError("give exactly one of --data PHOTO_FOLDER or --worlds EXPORTED_WORLD_FOLDER")
-        self.config, self.flip, self.require_world, self.pairs = config, flip, require_world, pairs
+        self.config, self.flip, self.pairs = config, flip, pairs
         # the depth recipe's draws and augmentations (the other recipes' configs have none of them)
         self.far_view_weight = getattr(config, "far_view_weight", 0.0)  # power of the far-view draw weights
         self.colour_jitter = getattr(config, "colour_jitter", 0.0)  # strength of the views' colour jitter
@@ -43,10 +43,6 @@ class CollectionDataModule(L.LightningDataModule):
         samples = prepare_collection(
             folder, depth=config.depth, weights=config.depth_weights, progress=config.progress
         )
-        if self.require_world:
-            samples = [s for s in samples if s.item.camera is not None]
-            if not samples:
-                raise UsageError(f"{folder}: the sky recipe needs exported worlds (NAME.camera.json with world_seed)")
         if self.pairs:
             self._setup_pairs(folder, samples)
         else:

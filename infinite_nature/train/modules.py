@@ -41,6 +41,7 @@ from infinite_nature.train.losses import (
     scale_shift_invariant_loss,
 )
 from infinite_nature.train.samples import save_grid
+from infinite_nature.train.sky_hiding import hide_sky_beside
 
 logger = logging.getLogger(__name__)
 
@@ -293,7 +294,9 @@ DOME_CACHE_SIZE = 4096  # world sky domes kept in memory (float16, about 220 kB 
 
 
 class SkyModule(_GanModule):
-    """Completes sky domes from the visible sky of world views; the world's own dome is the target."""
+    """Completes sky domes from the visible sky of a view. A world view's target is the world's
+    own dome; a photo's (no world seed) is the sky it shows, one side of it hidden from the
+    generator (``train/sky_hiding.py``)."""
 
     def __init__(self, config: SkyTrainConfig) -> None:
         discriminator = MultiScaleDiscriminator(DiscriminatorConfig(in_channels=3, scales=2))
@@ -320,30 +323,54 @@ class SkyModule(_GanModule):
         return view_to_panorama(batch["rgb"], batch["sky"], batch["intrinsics"], batch["rotation"],
                                 g.pano_height, g.pano_width, g.min_elevation)
 
+    def targets(self, batch, partial: torch.Tensor, known: torch.Tensor, random: torch.Generator):
+        """What each view's completion is held to: (target, the sky given to the generator, the
+        L1 weight, the pixels that count), each [B, C, Hp, Wp]. World views: the whole dome, their
+        own sky weighted 3x. Photos: only the sky they show, the hidden side 3x; the
+        discriminator sees only that too, the photo's as real and the completion's as fake."""
+        world = batch["world_seed"] >= 0  # [B]
+        photo = ~world.view(-1, 1, 1, 1)
+        target = partial.clone()
+        if bool(world.any()):
+            target[world] = self.domes(batch["world_seed"][world])
+        given = torch.where(photo, hide_sky_beside(known, random) if bool(photo.any()) else known, known)
+        weight = torch.where(photo, known * (1.0 + 2.0 * (known - given)), 1.0 + 2.0 * known)
+        judged = torch.where(photo, known, torch.ones_like(known))
+        return target, given, weight, judged
+
     def training_step(self, tick, batch_index):
         c = self.config
         g_optimizer, d_optimizer = self.optimizers()
         step, batch = self.next_batch()
         partial, known = self.inputs(batch)
-        target = self.domes(batch["world_seed"])
         random = torch.Generator().manual_seed(c.seed * 7919 + step)
-        dome = self.generator(partial, known, self.generator.sample_latent(partial.shape[0], random).to(self.device))
-        reconstruction = ((dome - target).abs() * (1.0 + 2.0 * known)).mean()
-        adversarial = hinge_generator_loss(self.discriminator(dome))
+        latent = self.generator.sample_latent(partial.shape[0], random).to(self.device)
+        target, given, weight, judged = self.targets(batch, partial, known, random)
+        dome = self.generator(partial * given, given, latent)
+        # the mean over the pixels that count (a photo's sky is about 1% of the dome)
+        reconstruction = ((dome - target).abs() * weight).sum() / (3 * judged.sum()).clamp_min(1.0)
+        adversarial = hinge_generator_loss(self.discriminator(dome * judged))
         g_loss = reconstruction + c.adversarial_weight * adversarial
         self.step_generator(g_optimizer, g_loss)
-        d_loss = hinge_discriminator_loss(self.discriminator(target), self.discriminator(dome.detach()))
+        d_loss = hinge_discriminator_loss(self.discriminator(target * judged), self.discriminator(dome.detach() * judged))
         self.step_discriminator(d_optimizer, d_loss)
         self.log_dict({"train/reconstruction": reconstruction, "train/g_adversarial": adversarial,
                        "train/d_loss": d_loss}, prog_bar=True, on_step=True)
         if self._due(step, c.sample_every):
-            save_grid(self.sample_path(step), [partial, dome.detach(), target])
+            save_grid(self.sample_path(step), [partial * given, dome.detach(), target])
         return g_loss
 
     def validation_step(self, batch, batch_index):
         partial, known = self.inputs(batch)
-        dome = self.ema(partial, known)
-        self.log("val/dome_l1", (dome - self.domes(batch["world_seed"])).abs().mean(), prog_bar=True, sync_dist=True)
+        target, given, _, _ = self.targets(batch, partial, known, torch.Generator().manual_seed(batch_index))
+        dome = self.ema(partial * given, given)
+        world = batch["world_seed"] >= 0
+        if bool(world.any()):
+            self.log("val/dome_l1", (dome - target)[world].abs().mean(), prog_bar=True, sync_dist=True)
+        hidden = (known - given)[~world]
+        if bool(hidden.any()):
+            error = ((dome - target)[~world].abs() * hidden).sum() / (3 * hidden.sum())
+            self.log("val/hidden_sky_l1", error, prog_bar=True, sync_dist=True)
 
 
 MODULES = {"depth": DepthSkyModule, "refiner": RefinerModule, "sky": SkyModule}

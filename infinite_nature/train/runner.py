@@ -114,7 +114,7 @@ def train(recipe: str, config: TrainConfig) -> tuple[Path, Path] | None:
     check_output_folder(config.out, f"--out {config.out}")
     L.seed_everything(config.seed, workers=True, verbose=False)
     pairs = getattr(config, "mode", "cycle") == "trajectory"  # only the refiner recipe has a mode
-    datamodule = CollectionDataModule(config, flip=recipe != "sky", require_world=recipe == "sky", pairs=pairs)
+    datamodule = CollectionDataModule(config, flip=recipe != "sky", pairs=pairs)
     module = TrajectoryRefinerModule(config) if pairs else MODULES[recipe](config)
     if config.resume:
         check_resume_checkpoint(config.resume, module)

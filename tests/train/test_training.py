@@ -3,6 +3,7 @@
 import csv
 import json
 import dataclasses
+import shutil
 import subprocess
 import sys
 
@@ -226,6 +227,49 @@ def test_photo_folders_get_cached_depth_from_a_backend(tmp_path, tiny_worlds):
     assert len(list((photos / CACHE_FOLDER).rglob("*.npz"))) == 4  # other weights: labels of their own
     sample = load_sample(samples[0])
     assert sample["disparity"].shape == (1, 48, 48) and sample["rgb"].shape == (3, 48, 48)
+
+
+def _photos_with_sky(tiny_worlds, folder):
+    """World views without their camera records: photos (no world, no dome), exact sky masks."""
+    folder.mkdir()
+    for path in sorted(tiny_worlds.iterdir()):
+        if not path.name.endswith(".camera.json") and path.is_file():
+            shutil.copy(path, folder / path.name)
+    return folder
+
+
+def test_the_sky_recipe_trains_on_photos_against_their_own_hidden_sky(tmp_path, tiny_worlds):
+    photos = _photos_with_sky(tiny_worlds, tmp_path / "photos")
+    out = tmp_path / "out"
+    config = SkyTrainConfig(data=str(photos), out=str(out), max_steps=2, **(TINY | {"validate_every": 1}))
+    weights, record = train("sky", config)
+    metrics = json.loads(record.read_text())["training"]["held_out_metrics"]
+    assert "val/hidden_sky_l1" in metrics and "val/dome_l1" not in metrics  # no world, no dome to compare
+    assert load_checkpoint(weights) is not None
+
+
+def test_a_photo_is_held_to_its_own_sky_and_a_world_view_to_its_dome(tmp_path, tiny_worlds):
+    from infinite_nature.train.datamodule import CollectionDataModule
+    from infinite_nature.train.modules import SkyModule
+
+    for folder, world in [(_photos_with_sky(tiny_worlds, tmp_path / "photos"), False), (tiny_worlds, True)]:
+        config = SkyTrainConfig(data=None if world else str(folder), worlds=str(folder) if world else None,
+                                **(TINY | {"batch_size": 4}))
+        data = CollectionDataModule(config, flip=False)
+        data.setup("fit")
+        module = SkyModule(config)
+        batch = data.batches.batch(0)
+        partial, known = module.inputs(batch)
+        target, given, weight, judged = module.targets(batch, partial, known, torch.Generator().manual_seed(0))
+        if world:
+            assert torch.equal(given, known) and torch.equal(judged, torch.ones_like(known))
+            torch.testing.assert_close(target, module.domes(batch["world_seed"]))
+            torch.testing.assert_close(weight, 1 + 2 * known)
+        else:
+            hidden = known - given
+            assert known.sum() > 0 and hidden.sum() > 0 and given.sum() > 0
+            assert torch.equal(target, partial) and torch.equal(judged, known)
+            assert torch.equal(weight, known + 2 * hidden)  # nothing counts beyond the photo's sky
 
 
 def test_cli_flags_override_the_yaml_recipe(tmp_path, tiny_worlds, capsys):
