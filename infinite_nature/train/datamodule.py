@@ -33,6 +33,7 @@ class CollectionDataModule(L.LightningDataModule):
         self.colour_jitter = getattr(config, "colour_jitter", 0.0)  # strength of the views' colour jitter
         self.clouds = getattr(config, "clouds", 0.0)  # share of the views with clouds painted into their sky
         self.batches: StepBatches | PairBatches | PrefetchedBatches | None = None
+        self.backend_labelled = 0  # photos whose disparity and sky come from the --depth backend
         self.held_out: HeldOutSet | HeldOutPairs | None = None
 
     def setup(self, stage: str | None = None) -> None:
@@ -43,6 +44,7 @@ class CollectionDataModule(L.LightningDataModule):
         samples = prepare_collection(
             folder, depth=config.depth, weights=config.depth_weights, progress=config.progress
         )
+        self.backend_labelled = sum(sample.cached is not None for sample in samples)  # labels from --depth
         if self.pairs:
             self._setup_pairs(folder, samples)
         else:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import platform
 import sys
 import time
@@ -23,6 +24,8 @@ from infinite_nature.torch_files import load_torch_file
 from infinite_nature.train.configs import TrainConfig
 from infinite_nature.train.datamodule import CollectionDataModule
 from infinite_nature.train.modules import MODULES, OPTIMIZERS_PER_STEP, TrajectoryRefinerModule
+
+logger = logging.getLogger(__name__)
 
 EXPORT_NAMES = {"depth": "depth_sky", "refiner": "refiner", "sky": "sky_generator"}
 
@@ -120,6 +123,11 @@ def train(recipe: str, config: TrainConfig) -> tuple[Path, Path] | None:
         check_resume_checkpoint(config.resume, module)
     trainer = build_trainer(recipe, config)
     datamodule.setup("fit")  # bad data fails here, before the trainer makes its log folders
+    if recipe == "depth" and config.depth == "builtin" and datamodule.backend_labelled:
+        logger.warning("%d photos take their labels from --depth builtin, the network this recipe trains: it "
+                       "can only learn to copy it. To improve on it, distil from a stronger backend (--depth "
+                       "midas-small, depth-anything-v2-small, ...: docs/networks.md) or give the photos depth "
+                       "sidecars", datamodule.backend_labelled)
     start = time.perf_counter()
     try:
         trainer.fit(module, datamodule=datamodule, ckpt_path=config.resume, weights_only=True if config.resume else None)

@@ -272,6 +272,22 @@ def test_a_photo_is_held_to_its_own_sky_and_a_world_view_to_its_dome(tmp_path, t
             assert torch.equal(weight, known + 2 * hidden)  # nothing counts beyond the photo's sky
 
 
+def test_depth_on_photos_labelled_by_the_builtin_network_warns_that_it_only_copies_it(tmp_path, tiny_worlds, caplog):
+    photos = tmp_path / "photos"
+    photos.mkdir()
+    for path in sorted(tiny_worlds.glob("*.jpg"))[:3]:
+        shutil.copy(path, photos / path.name)  # no sidecars: labels from --depth
+    config = DepthTrainConfig(data=str(photos), out=str(tmp_path / "a"), fast_dev_run=True, **TINY)
+    train("depth", config)
+    assert "3 photos take their labels from --depth builtin" in caplog.text
+    caplog.clear()
+    with_sidecars = _photos_with_sky(tiny_worlds, tmp_path / "exact")  # exact depth: nothing to warn about
+    train("depth", dataclasses.replace(config, data=str(with_sidecars), out=str(tmp_path / "b")))
+    assert "take their labels" not in caplog.text
+    train("refiner", RefinerTrainConfig(data=str(photos), out=str(tmp_path / "c"), fast_dev_run=True, **TINY))
+    assert "take their labels" not in caplog.text  # the refiner learns no depth
+
+
 def test_cli_flags_override_the_yaml_recipe(tmp_path, tiny_worlds, capsys):
     recipe = tmp_path / "recipe.yaml"
     recipe.write_text("max_steps: 500\nresolution: 32\nbatch_size: 2\nsample_every: 1000\n")
