@@ -341,6 +341,16 @@ def test_a_finished_run_prints_no_library_warnings(tmp_path, tiny_worlds):
     assert "Warning" not in done.stderr and "deprecated" not in done.stderr, done.stderr
 
 
+def test_a_gan_recipe_s_progress_bar_counts_its_batches_to_the_end(tmp_path, tiny_worlds):
+    """Two optimiser steps a batch: the bar once ended at 50% ('4/8'), with twice the time to go."""
+    done = subprocess.run([sys.executable, "-m", "infinite_nature", "train", "sky", "--worlds", str(tiny_worlds),
+                           "--out", str(tmp_path / "run"), "--max-steps", "4", "--batch-size", "2", "--resolution",
+                           "32", "--validate-every", "1000"], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    last = [line for line in done.stdout.replace("\r", "\n").splitlines() if line.startswith("Epoch 0")][-1]
+    assert "100%" in last and " 4/4 " in last, last
+
+
 def test_max_minutes_stops_early_and_still_exports(tmp_path, tiny_worlds):
     config = DepthTrainConfig(worlds=str(tiny_worlds), out=str(tmp_path), max_steps=100_000, max_minutes=0.02,
                               relative_weight=0.1, **TINY)
