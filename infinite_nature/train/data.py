@@ -1,4 +1,5 @@
-"""Training data: photo collections (with cached depth) and exported procedural worlds.
+"""Training data: photo collections (with cached depth), exported procedural worlds, and
+worlds rendered as they are drawn (``--worlds seeds:A-B``).
 
 Batches are a pure function of (seed, step, rank): the loop asks for batch ``step`` and
 gets the same images, crops and flips whether or not the run was interrupted and resumed.
@@ -6,6 +7,7 @@ gets the same images, crops and flips whether or not the run was interrupted and
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 import random
@@ -20,7 +22,7 @@ from tqdm import tqdm
 from infinite_nature.data.layout import CollectionItem, scan_collection
 from infinite_nature.data.reader import UnreadableImage, load_item, read_rgb
 from infinite_nature.disparity import DISPARITY_MIN, normalise_metric_depth
-from infinite_nature.errors import InfiniteNatureError
+from infinite_nature.errors import InfiniteNatureError, UsageError
 from infinite_nature.geometry.intrinsics import crop_intrinsics, intrinsics_from_fov, resize_intrinsics
 from infinite_nature.image import image_to_tensor
 from infinite_nature.train.colour_jitter import jitter_colours
@@ -34,6 +36,16 @@ DEFAULT_FOV = 60.0  # assumed for photos without a camera record
 HELD_OUT_EVERY = 20  # one item in 20 (by name hash) is held out for validation
 
 
+WORLD_SEEDS_PREFIX = "seeds:"  # --worlds seeds:A-B renders worlds A..B instead of reading an export
+RENDER_SCALE = 1.5  # such views are rendered at 1.5x --resolution: the shipped recipes crop 128² from 192²
+RENDER_ATTEMPTS = 4  # a world whose camera sampling fails hands its place to another seed, this many times
+RENDERED_VIEWS_KEPT = 256  # rendered views kept in memory per process (about 0.7 MB each at 192²)
+
+
+def _held_out(name: str) -> bool:
+    return hashlib.sha1(name.encode()).digest()[0] % HELD_OUT_EVERY == 0
+
+
 @dataclass
 class Sample:
     """One prepared item: paths only, loaded on demand."""
@@ -43,8 +55,57 @@ class Sample:
 
     @property
     def held_out(self) -> bool:
-        digest = hashlib.sha1(self.item.image.name.encode()).digest()
-        return digest[0] % HELD_OUT_EVERY == 0
+        return _held_out(self.item.image.name)
+
+
+@dataclass(frozen=True)
+class WorldSeed:
+    """A world's start view, rendered when it is drawn: the view an export of this seed holds
+    (``world export``), without the export. Held out as that export's file would be."""
+
+    seed: int
+    size: int  # the square view's side, in pixels
+
+    @property
+    def held_out(self) -> bool:
+        return _held_out(f"world_{self.seed:07d}.jpg")
+
+
+def world_seeds(spec: str, resolution: int) -> list[WorldSeed] | None:
+    """The views of ``--worlds seeds:A-B`` (None for any other --worlds, an export's folder)."""
+    if not spec.startswith(WORLD_SEEDS_PREFIX):
+        return None
+    first, dash, last = spec[len(WORLD_SEEDS_PREFIX):].partition("-")
+    try:
+        seeds = range(int(first), int(last) + 1) if dash else None
+    except ValueError:
+        seeds = None
+    if not seeds or seeds.start < 0:
+        raise UsageError(f"--worlds {spec}: expected seeds:FIRST-LAST, whole numbers with 0 <= FIRST <= LAST")
+    size = round(resolution * RENDER_SCALE)
+    return [WorldSeed(seed, size) for seed in seeds]
+
+
+@functools.lru_cache(maxsize=RENDERED_VIEWS_KEPT)
+def _render_world_seed(seed: int, size: int) -> dict[str, torch.Tensor]:
+    from infinite_nature.world import World
+
+    for attempt in range(RENDER_ATTEMPTS):
+        world = World(seed + attempt * 1_000_003)
+        try:
+            camera = world.sample_camera(size, size)
+        except RuntimeError:
+            continue
+        view = world.render(camera)
+        return {
+            "rgb": view.rgb[0],
+            "disparity": view.disparity[0],
+            "sky": view.sky[0],
+            "intrinsics": camera.intrinsics.float(),
+            "rotation": camera.pose[:3, :3].float(),
+            "world_seed": torch.tensor(world.seed),
+        }
+    raise InfiniteNatureError(f"world {seed}: no camera found in it or in the {RENDER_ATTEMPTS - 1} worlds that stand in for it")
 
 
 def _content_key(path: Path, backend: str, weights: str | None) -> str:
@@ -122,8 +183,10 @@ def prepare_collection(
     return samples
 
 
-def load_sample(sample: Sample) -> dict[str, torch.Tensor]:
+def load_sample(sample: Sample | WorldSeed) -> dict[str, torch.Tensor]:
     """Full-size tensors of one sample: rgb, disparity, sky, intrinsics, rotation, world seed."""
+    if isinstance(sample, WorldSeed):
+        return dict(_render_world_seed(sample.seed, sample.size))
     if sample.cached is None:
         loaded = load_item(sample.item)
         rgb = loaded.rgb[0]

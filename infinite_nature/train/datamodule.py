@@ -15,13 +15,15 @@ from infinite_nature.train.data import (
     far_view_weights,
     prepare_collection,
     split,
+    world_seeds,
 )
 from infinite_nature.train.pairs import HeldOutPairs, PairBatches, find_path_pairs
 from infinite_nature.train.prefetch import PrefetchedBatches
 
 
 class CollectionDataModule(L.LightningDataModule):
-    """``--data`` (photos; depth cached from a backend) or ``--worlds`` (exported worlds, exact depth)."""
+    """``--data`` (photos; depth cached from a backend) or ``--worlds`` (exported worlds, or
+    ``seeds:A-B`` rendered as drawn; exact depth)."""
 
     def __init__(self, config: TrainConfig, flip: bool = True, pairs: bool = False) -> None:
         super().__init__()
@@ -41,10 +43,14 @@ class CollectionDataModule(L.LightningDataModule):
             return
         config = self.config
         folder = config.worlds or config.data
-        samples = prepare_collection(
-            folder, depth=config.depth, weights=config.depth_weights, progress=config.progress
-        )
-        self.backend_labelled = sum(sample.cached is not None for sample in samples)  # labels from --depth
+        samples = world_seeds(config.worlds, config.resolution) if config.worlds else None
+        if samples is not None and self.pairs:
+            raise UsageError(f"--worlds {config.worlds}: --mode trajectory needs the views along each path; "
+                             "export them with 'infinite-nature world export --path-steps N'")
+        if samples is None:
+            samples = prepare_collection(folder, depth=config.depth, weights=config.depth_weights,
+                                         progress=config.progress)
+            self.backend_labelled = sum(sample.cached is not None for sample in samples)  # labels from --depth
         if self.pairs:
             self._setup_pairs(folder, samples)
         else:

@@ -23,6 +23,7 @@ from infinite_nature.config import check_bounds
 from infinite_nature.errors import Terminated, UsageError
 from infinite_nature.torch_files import load_torch_file
 from infinite_nature.train.configs import TrainConfig
+from infinite_nature.train.data import WORLD_SEEDS_PREFIX
 from infinite_nature.train.datamodule import CollectionDataModule
 from infinite_nature.train.modules import MODULES, OPTIMIZERS_PER_STEP, TrajectoryRefinerModule
 
@@ -150,10 +151,12 @@ def train(recipe: str, config: TrainConfig) -> tuple[Path, Path] | None:
         _reraise_interruption(stop, Path(config.out))
     seconds = time.perf_counter() - start
     metrics = {k: float(v) for k, v in trainer.callback_metrics.items() if k.startswith("val/")}
+    rendered = bool(config.worlds) and config.worlds.startswith(WORLD_SEEDS_PREFIX)
     description = {
         "recipe": recipe,
-        "data": str(Path(config.worlds or config.data).resolve()),
-        "data_kind": "procedural worlds (exact depth)" if config.worlds else f"photos, depth from {config.depth}",
+        "data": config.worlds if rendered else str(Path(config.worlds or config.data).resolve()),
+        "data_kind": ("procedural worlds (exact depth)" + (", rendered as drawn" if rendered else "")
+                      if config.worlds else f"photos, depth from {config.depth}"),
         "mode": getattr(config, "mode", None),
         "steps": int(module.batches_seen),
         "batch_size": config.batch_size,
