@@ -105,7 +105,8 @@ def _render_world_seed(seed: int, size: int) -> dict[str, torch.Tensor]:
             "rotation": camera.pose[:3, :3].float(),
             "world_seed": torch.tensor(world.seed),
         }
-    raise InfiniteNatureError(f"world {seed}: no camera found in it or in the {RENDER_ATTEMPTS - 1} worlds that stand in for it")
+    raise InfiniteNatureError(f"world {seed}: no camera found in it or in the {RENDER_ATTEMPTS - 1} worlds that "
+                              "stand in for it")
 
 
 def _content_key(path: Path, backend: str, weights: str | None) -> str:
