@@ -46,17 +46,29 @@ def _devices(text: str) -> int | str | list[int]:
 
 
 class BatchProgressBar(TQDMProgressBar):
-    """A bar that counts batches to --max-steps. Lightning's total counts optimiser steps, and the
-    GAN recipes take two per batch: their bar ended at 50% and showed twice the time to go."""
+    """A bar that counts the run's batches up to --max-steps, a resumed run's from where it
+    stopped. Lightning's counts optimiser steps in its total, two a batch in the GAN recipes
+    (their bar ended at 50%, with twice the time to go), and lost its total after --resume."""
 
     def __init__(self, optimizers_per_step: int) -> None:
         super().__init__(refresh_rate=1)
         self.optimizers_per_step = optimizers_per_step
 
+    def _batches_done(self, trainer: L.Trainer) -> int:
+        return trainer.global_step // self.optimizers_per_step
+
     @property
     def total_train_batches(self) -> int | float:
-        total = super().total_train_batches
-        return total if math.isinf(total) else math.ceil(total / self.optimizers_per_step)
+        trainer = self.trainer
+        return min(trainer.num_training_batches, math.ceil(trainer.max_steps / self.optimizers_per_step))
+
+    def on_train_epoch_start(self, trainer: L.Trainer, *args) -> None:
+        super().on_train_epoch_start(trainer, *args)
+        self.train_progress_bar.initial = self._batches_done(trainer)  # the ETA counts this run's batches only
+        self.train_progress_bar.n = self._batches_done(trainer)
+
+    def on_train_batch_end(self, trainer: L.Trainer, module: L.LightningModule, outputs, batch, batch_index: int) -> None:
+        super().on_train_batch_end(trainer, module, outputs, batch, self._batches_done(trainer) - 1)
 
 
 def build_trainer(recipe: str, config: TrainConfig) -> L.Trainer:

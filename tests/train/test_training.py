@@ -341,14 +341,21 @@ def test_a_finished_run_prints_no_library_warnings(tmp_path, tiny_worlds):
     assert "Warning" not in done.stderr and "deprecated" not in done.stderr, done.stderr
 
 
-def test_a_gan_recipe_s_progress_bar_counts_its_batches_to_the_end(tmp_path, tiny_worlds):
-    """Two optimiser steps a batch: the bar once ended at 50% ('4/8'), with twice the time to go."""
-    done = subprocess.run([sys.executable, "-m", "infinite_nature", "train", "sky", "--worlds", str(tiny_worlds),
-                           "--out", str(tmp_path / "run"), "--max-steps", "4", "--batch-size", "2", "--resolution",
-                           "32", "--validate-every", "1000"], capture_output=True, text=True, timeout=300)
-    assert done.returncode == 0, done.stderr
-    last = [line for line in done.stdout.replace("\r", "\n").splitlines() if line.startswith("Epoch 0")][-1]
-    assert "100%" in last and " 4/4 " in last, last
+def test_the_progress_bar_counts_batches_to_the_end_and_on_from_a_resume(tmp_path, tiny_worlds):
+    """A GAN recipe takes two optimiser steps a batch: its bar once ended at 50% ('4/8'), with twice
+    the time to go, and a resumed run's bar had no total ('6/?')."""
+    def last_bar_line(*flags: str) -> str:
+        done = subprocess.run([sys.executable, "-m", "infinite_nature", "train", "sky", "--worlds", str(tiny_worlds),
+                               "--batch-size", "2", "--resolution", "32", "--validate-every", "1000", *flags],
+                              capture_output=True, text=True, timeout=300)
+        assert done.returncode == 0, done.stderr
+        return [line for line in done.stdout.replace("\r", "\n").splitlines() if line.startswith("Epoch")][-1]
+
+    first = last_bar_line("--out", str(tmp_path / "run"), "--max-steps", "4")
+    assert "100%" in first and " 4/4 " in first, first
+    resumed = last_bar_line("--out", str(tmp_path / "more"), "--max-steps", "6",
+                            "--resume", str(tmp_path / "run" / "checkpoints" / "last.ckpt"))
+    assert "100%" in resumed and " 6/6 " in resumed, resumed
 
 
 def test_max_minutes_stops_early_and_still_exports(tmp_path, tiny_worlds):
