@@ -40,6 +40,7 @@ WORLD_SEEDS_PREFIX = "seeds:"  # --worlds seeds:A-B renders worlds A..B instead 
 RENDER_SCALE = 1.5  # such views are rendered at 1.5x --resolution: the shipped recipes crop 128² from 192²
 RENDER_ATTEMPTS = 4  # a world whose camera sampling fails hands its place to another seed, this many times
 RENDERED_VIEWS_KEPT = 256  # rendered views kept in memory per process (about 0.7 MB each at 192²)
+MAX_WORLD_SEEDS = 1_000_000  # a range's views are listed up front (and hashed for the held-out split)
 
 
 def _held_out(name: str) -> bool:
@@ -82,6 +83,8 @@ def world_seeds(spec: str, resolution: int) -> list[WorldSeed] | None:
         seeds = None
     if not seeds or seeds.start < 0:
         raise UsageError(f"--worlds {spec}: expected seeds:FIRST-LAST, whole numbers with 0 <= FIRST <= LAST")
+    if len(seeds) > MAX_WORLD_SEEDS:
+        raise UsageError(f"--worlds {spec}: {len(seeds):,} worlds, more than the {MAX_WORLD_SEEDS:,} a run can list")
     size = round(resolution * RENDER_SCALE)
     return [WorldSeed(seed, size) for seed in seeds]
 

@@ -31,6 +31,11 @@ def test_a_malformed_seed_range_is_a_usage_error(spec):
         world_seeds(spec, resolution=32)
 
 
+def test_a_range_too_long_to_list_is_a_usage_error():
+    with pytest.raises(UsageError, match="1,000,001 worlds, more than the 1,000,000"):
+        world_seeds("seeds:0-1000000", resolution=32)
+
+
 def test_an_export_folder_is_not_a_seed_range(tiny_worlds):
     assert world_seeds(str(tiny_worlds), resolution=32) is None
 
