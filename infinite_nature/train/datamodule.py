@@ -28,7 +28,8 @@ class CollectionDataModule(L.LightningDataModule):
     def __init__(self, config: TrainConfig, flip: bool = True, pairs: bool = False) -> None:
         super().__init__()
         if bool(config.data) == bool(config.worlds):
-            raise UsageError("give exactly one of --data PHOTO_FOLDER or --worlds EXPORTED_WORLD_FOLDER|seeds:FIRST-LAST")
+            raise UsageError("give exactly one of --data PHOTO_FOLDER or --worlds "
+                             "EXPORTED_WORLD_FOLDER|seeds:FIRST-LAST")
         self.config, self.flip, self.pairs = config, flip, pairs
         # the depth recipe's draws and augmentations (the other recipes' configs have none of them)
         self.far_view_weight = getattr(config, "far_view_weight", 0.0)  # power of the far-view draw weights

@@ -352,7 +352,8 @@ class SkyModule(_GanModule):
         adversarial = hinge_generator_loss(self.discriminator(dome * judged))
         g_loss = reconstruction + c.adversarial_weight * adversarial
         self.step_generator(g_optimizer, g_loss)
-        d_loss = hinge_discriminator_loss(self.discriminator(target * judged), self.discriminator(dome.detach() * judged))
+        real, fake = self.discriminator(target * judged), self.discriminator(dome.detach() * judged)
+        d_loss = hinge_discriminator_loss(real, fake)
         self.step_discriminator(d_optimizer, d_loss)
         self.log_dict({"train/reconstruction": reconstruction, "train/g_adversarial": adversarial,
                        "train/d_loss": d_loss}, prog_bar=True, on_step=True)

@@ -67,7 +67,8 @@ class BatchProgressBar(TQDMProgressBar):
         self.train_progress_bar.initial = self._batches_done(trainer)  # the ETA counts this run's batches only
         self.train_progress_bar.n = self._batches_done(trainer)
 
-    def on_train_batch_end(self, trainer: L.Trainer, module: L.LightningModule, outputs, batch, batch_index: int) -> None:
+    def on_train_batch_end(self, trainer: L.Trainer, module: L.LightningModule, outputs, batch,
+                           batch_index: int) -> None:
         super().on_train_batch_end(trainer, module, outputs, batch, self._batches_done(trainer) - 1)
 
 
