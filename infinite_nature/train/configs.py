@@ -93,6 +93,11 @@ class RefinerTrainConfig(TrainConfig):
     ema_decay: float = _f(0.995, "EMA of the generator weights (the EMA is what gets exported)", minimum=0, below=1)
     motion_scale: float = _f(1.0, "strength of the virtual camera moves", above=0)
     adversarial_start: int = _f(200, "steps of pure reconstruction before the GAN losses start", minimum=0)
+    perceptual_weights: str | None = _f(None, "torchvision VGG16 ImageNet weights on disk (a state dict such as "
+                                        "vgg16-397923af.pth) for a perceptual loss on the cycle (or target) view, "
+                                        "as the published systems trained; nothing is downloaded (none: "
+                                        "discriminator feature matching only)")
+    perceptual_weight: float = _f(1.0, "weight of that perceptual loss", minimum=0)
 
 
 @dataclass

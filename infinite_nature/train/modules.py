@@ -40,6 +40,7 @@ from infinite_nature.train.losses import (
     relative_depth_loss,
     scale_shift_invariant_loss,
 )
+from infinite_nature.train.perceptual import PerceptualLoss
 from infinite_nature.train.samples import save_grid
 from infinite_nature.train.sky_hiding import hide_sky_beside
 
@@ -187,6 +188,16 @@ class RefinerModule(_GanModule):
     def __init__(self, config: RefinerTrainConfig) -> None:
         super().__init__(config, RefinerNet(RefinerConfig(input_size=config.resolution)), "refiner",
                          MultiScaleDiscriminator(DiscriminatorConfig(in_channels=4)))
+        # in a tuple, so that the frozen VGG stays out of the checkpoints (and --resume works either way)
+        self._perceptual = (PerceptualLoss(config.perceptual_weights),) if config.perceptual_weights else ()
+
+    def perceptual(self, prediction: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+        """``--perceptual-weight`` times the VGG16 perceptual loss; 0 without ``--perceptual-weights``."""
+        if not self._perceptual:
+            return prediction.new_zeros(())
+        loss = self._perceptual[0].to(prediction.device)(prediction, target)
+        self.log("train/perceptual", loss, on_step=True)
+        return self.config.perceptual_weight * loss
 
     def views(self, batch: dict[str, torch.Tensor], step: int, generator_net: RefinerNet):
         random = torch.Generator().manual_seed(self.config.seed * 7919 + step * 2 + self.global_rank * 104729)
@@ -211,7 +222,8 @@ class RefinerModule(_GanModule):
         real = torch.cat([batch["rgb"], batch["disparity"]], dim=1)
         fake = torch.cat([forward.rgb, forward.disparity], dim=1)
         matched = torch.cat([cycle.rgb, cycle.disparity], dim=1)
-        g_loss = self.update(step, real, fake, matched, self.reconstruction(batch, back, cycle))
+        reconstruction = self.reconstruction(batch, back, cycle) + self.perceptual(cycle.rgb, batch["rgb"])
+        g_loss = self.update(step, real, fake, matched, reconstruction)
         if self._due(step, self.config.sample_every):
             save_grid(self.sample_path(step), [batch["rgb"], there.features, forward.rgb.detach(), back.features,
                                                cycle.rgb.detach()])
@@ -278,7 +290,9 @@ class TrajectoryRefinerModule(RefinerModule):
         step, batch = self.next_batch()
         splatted, refined, shown, kept = self.views(batch, step, self.generator)
         real = torch.cat([batch["target_rgb"], batch["target_disparity"]], dim=1)
-        g_loss = self.update(step, real, shown, shown, self.reconstruction(batch, refined, shown, kept))
+        reconstruction = (self.reconstruction(batch, refined, shown, kept)
+                          + self.perceptual(shown[:, :3], batch["target_rgb"]))
+        g_loss = self.update(step, real, shown, shown, reconstruction)
         if self._due(step, self.config.sample_every):
             save_grid(self.sample_path(step), [batch["rgb"], splatted.features[:, :3], shown[:, :3].detach(),
                                                batch["target_rgb"]])
