@@ -97,7 +97,8 @@ def add_arguments(parser: argparse.ArgumentParser, config_class: type, suppress_
         if "choices" in field.metadata:
             kwargs["choices"] = field.metadata["choices"]
         shown = " ".join(map(str, default)) if isinstance(default, (tuple, list)) else default
-        kwargs["help"] = f"{help_text} (default: {shown})"
+        bounds = _bounds_text(field.metadata)
+        kwargs["help"] = f"{help_text} (default: {shown}" + (f"; {bounds}" if bounds else "") + ")"
         parser.add_argument(_flag(field.name), **kwargs)
 
 

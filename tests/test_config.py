@@ -37,3 +37,14 @@ def test_a_value_outside_its_bounds_is_a_usage_error_naming_the_flag(values, mes
     with pytest.raises(UsageError) as caught:
         check_bounds(Bounded(**values))
     assert str(caught.value) == message
+
+
+def test_the_flags_help_states_the_bounds():
+    import argparse
+
+    from infinite_nature.config import add_arguments
+
+    parser = argparse.ArgumentParser()
+    add_arguments(parser, Bounded)
+    text = " ".join(parser.format_help().split())
+    assert "(default: 0.5; within [0, 1))" in text and "(default: 1; >= 1)" in text and "(default: -7.0)" in text
