@@ -52,6 +52,8 @@ class TrainConfig:
     checkpoint_every: int = _f(200, "save a resumable checkpoint every N steps (0: only the last, at the end)",
                                minimum=0)
     validate_every: int = _f(500, "run the held-out validation every N steps (0: never)", minimum=0)
+    overwrite: bool = _f(False, "replace the run already in --out (its checkpoints, export, samples and logs); "
+                         "without it such an --out is refused, unless --resume continues that run")
     progress: bool = _f(True, "show a progress bar")
     fast_dev_run: bool = _f(False, "run one training and one validation batch to check the setup, then export")
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import math
 import platform
+import shutil
 import sys
 import time
 from datetime import timedelta
@@ -16,6 +17,7 @@ import timm
 import torch
 from lightning.pytorch.callbacks import ModelCheckpoint, TQDMProgressBar
 from lightning.pytorch.loggers import CSVLogger, TensorBoardLogger
+from lightning.pytorch.utilities import rank_zero_only
 from lightning.pytorch.utilities.exceptions import MisconfigurationException, SIGTERMException
 
 from infinite_nature.atomic import check_output_folder
@@ -30,6 +32,21 @@ from infinite_nature.train.modules import MODULES, OPTIMIZERS_PER_STEP, Trajecto
 logger = logging.getLogger(__name__)
 
 EXPORT_NAMES = {"depth": "depth_sky", "refiner": "refiner", "sky": "sky_generator"}
+RUN_PARTS = ("checkpoints", "export", "samples", "logs", "tensorboard")  # what a run writes in --out
+
+
+def previous_run(config: TrainConfig) -> list[Path]:
+    """The parts of an earlier run in --out that a new run would mix with or overwrite (its
+    export, its last.ckpt); refused without --overwrite, unless --resume continues a run. Other
+    processes of a several-device run leave this to the first (they start after it wrote there)."""
+    if config.resume or rank_zero_only.rank != 0:
+        return []
+    parts = [Path(config.out) / part for part in RUN_PARTS if (Path(config.out) / part).exists()]
+    if parts and not config.overwrite:
+        raise UsageError(f"--out {config.out} holds a run already ({', '.join(p.name for p in parts)}): give another "
+                         f"--out, continue it with --resume {Path(config.out) / 'checkpoints' / 'last.ckpt'}, or "
+                         "replace it with --overwrite")
+    return parts
 
 
 def _devices(text: str) -> int | str | list[int]:
@@ -144,6 +161,7 @@ def train(recipe: str, config: TrainConfig) -> tuple[Path, Path] | None:
     if config.resume and not Path(config.resume).is_file():
         raise UsageError(f"--resume {config.resume}: no such checkpoint")
     check_output_folder(config.out, f"--out {config.out}")
+    replaced = previous_run(config)
     L.seed_everything(config.seed, workers=True, verbose=False)
     pairs = getattr(config, "mode", "cycle") == "trajectory"  # only the refiner recipe has a mode
     datamodule = CollectionDataModule(config, flip=recipe != "sky", pairs=pairs)
@@ -157,6 +175,8 @@ def train(recipe: str, config: TrainConfig) -> tuple[Path, Path] | None:
                        "can only learn to copy it. To improve on it, distil from a stronger backend (--depth "
                        "midas-small, depth-anything-v2-small, ...: docs/networks.md) or give the photos depth "
                        "sidecars", datamodule.backend_labelled)
+    for part in replaced:  # only now that the new run's data and settings have passed every check
+        shutil.rmtree(part)
     start = time.perf_counter()
     try:
         trainer.fit(module, datamodule=datamodule, ckpt_path=config.resume, weights_only=True if config.resume else None)
