@@ -358,8 +358,7 @@ def test_the_progress_bar_counts_batches_to_the_end_and_on_from_a_resume(tmp_pat
     assert "100%" in resumed and " 6/6 " in resumed, resumed
 
 
-def test_a_new_run_in_the_folder_of_another_is_refused_unless_it_replaces_or_continues_it(tmp_path, tiny_worlds,
-                                                                                              capsys):
+def test_a_new_run_in_another_s_folder_is_refused_unless_it_replaces_or_continues_it(tmp_path, tiny_worlds, capsys):
     out = tmp_path / "run"
     args = ["train", "depth", "--worlds", str(tiny_worlds), "--out", str(out), "--batch-size", "2", "--resolution",
             "32", "--no-progress", "--checkpoint-every", "1", "--validate-every", "1000"]
@@ -373,7 +372,8 @@ def test_a_new_run_in_the_folder_of_another_is_refused_unless_it_replaces_or_con
     assert sorted(p.name for p in (out / "checkpoints").iterdir()) == ["last.ckpt", "step1.ckpt", "step2.ckpt"]
     assert main(args + ["--max-steps", "3", "--resume", str(out / "checkpoints" / "last.ckpt")]) == 0  # continues it
     assert json.loads((out / "export" / "depth_sky.json").read_text())["training"]["steps"] == 3
-    bad_data = ["train", "depth", "--worlds", str(tmp_path / "missing"), "--out", str(out), "--overwrite", "--no-progress"]
+    bad_data = ["train", "depth", "--worlds", str(tmp_path / "missing"), "--out", str(out), "--overwrite",
+                "--no-progress"]
     assert main(bad_data) == 1 and (out / "export" / "depth_sky.safetensors").is_file()  # checks come before removal
     assert main(args + ["--max-steps", "1", "--overwrite"]) == 0  # replaces it: nothing of the old run is left
     assert sorted(p.name for p in (out / "checkpoints").iterdir()) == ["last.ckpt", "step1.ckpt"]
