@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -11,7 +12,10 @@ from infinite_nature.errors import InfiniteNatureError
 from infinite_nature.models import RefinerNet, SkyGenerator, load_checkpoint, load_pretrained
 from infinite_nature.models.checkpoint import checkpoint_paths
 
+logger = logging.getLogger(__name__)
+
 NETWORK_FILES = ("depth_sky", "refiner", "sky_generator")
+DEFAULT_SET = "default"  # the shipped weights, for what a --weights folder lacks
 
 
 @dataclass
@@ -22,17 +26,28 @@ class FlightNetworks:
 
 
 def load_flight_networks(weights: str, device: torch.device) -> FlightNetworks:
-    """``weights``: a shipped set name (``default``) or a folder with ``refiner``, ``sky_generator``
-    (and ``depth_sky``) checkpoints, e.g. a training run's ``export/`` folder."""
+    """``weights``: a shipped set name (``default``) or a folder with any of the ``depth_sky``,
+    ``refiner`` and ``sky_generator`` checkpoints, e.g. a training run's ``export/`` folder, which
+    holds the one network that run trained; the others come from the shipped default set, and a
+    warning says which."""
     folder = Path(weights)
     if folder.is_dir():
-        missing = [n for n in ("refiner", "sky_generator") if not checkpoint_paths(folder / n)[0].is_file()]
+        present = [n for n in NETWORK_FILES if checkpoint_paths(folder / n)[0].is_file()]
+        if not present:
+            names = ", ".join(n + ".safetensors" for n in NETWORK_FILES)
+            raise InfiniteNatureError(f"--weights {folder}: none of {names} in it")
+        missing = [n for n in NETWORK_FILES if n not in present]
         if missing:
-            raise InfiniteNatureError(f"--weights {folder}: missing {', '.join(m + '.safetensors' for m in missing)}")
-        refiner = load_checkpoint(folder / "refiner", network="refiner", device=device)
-        sky = load_checkpoint(folder / "sky_generator", network="sky_generator", device=device)
-        depth = folder / "depth_sky"
-        return FlightNetworks(refiner, sky, str(depth) if checkpoint_paths(depth)[0].is_file() else None)  # type: ignore[arg-type]
+            logger.warning("--weights %s has no %s checkpoint: the shipped default weights stand in", folder,
+                           " or ".join(missing))
+
+        def network(name: str):
+            if name in present:
+                return load_checkpoint(folder / name, network=name, device=device)
+            return load_pretrained(DEFAULT_SET, name, device)
+
+        depth = str(folder / "depth_sky") if "depth_sky" in present else None
+        return FlightNetworks(network("refiner"), network("sky_generator"), depth)  # type: ignore[arg-type]
     if "/" in weights or weights.endswith((".safetensors", ".json")):
         raise InfiniteNatureError(f"--weights {weights}: no such folder")
     refiner = load_pretrained(weights, "refiner", device)
