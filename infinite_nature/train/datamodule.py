@@ -37,6 +37,7 @@ class CollectionDataModule(L.LightningDataModule):
         self.clouds = getattr(config, "clouds", 0.0)  # share of the views with clouds painted into their sky
         self.batches: StepBatches | PairBatches | PrefetchedBatches | None = None
         self.backend_labelled = 0  # photos whose disparity and sky come from the --depth backend
+        self.rendered_worlds = False  # --worlds seeds:A-B: views rendered as drawn, not read from an export
         self.held_out: HeldOutSet | HeldOutPairs | None = None
 
     def setup(self, stage: str | None = None) -> None:
@@ -45,6 +46,7 @@ class CollectionDataModule(L.LightningDataModule):
         config = self.config
         folder = config.worlds or config.data
         samples = world_seeds(config.worlds, config.resolution) if config.worlds else None
+        self.rendered_worlds = samples is not None
         if samples is not None and self.pairs:
             raise UsageError(f"--worlds {config.worlds}: --mode trajectory needs the views along each path; "
                              "export them with 'infinite-nature world export --path-steps N'")

@@ -347,7 +347,7 @@ class SkyModule(_GanModule):
         target = partial.clone()
         if bool(world.any()):
             target[world] = self.domes(batch["world_seed"][world])
-        given = torch.where(photo, hide_sky_beside(known, random) if bool(photo.any()) else known, known)
+        given = torch.where(photo, hide_sky_beside(known, random), known) if bool(photo.any()) else known
         weight = torch.where(photo, known * (1.0 + 2.0 * (known - given)), 1.0 + 2.0 * known)
         judged = torch.where(photo, known, torch.ones_like(known))
         return target, given, weight, judged

@@ -25,7 +25,6 @@ from infinite_nature.config import check_bounds
 from infinite_nature.errors import Terminated, UsageError
 from infinite_nature.torch_files import load_torch_file
 from infinite_nature.train.configs import TrainConfig
-from infinite_nature.train.data import WORLD_SEEDS_PREFIX
 from infinite_nature.train.datamodule import CollectionDataModule
 from infinite_nature.train.modules import MODULES, OPTIMIZERS_PER_STEP, TrajectoryRefinerModule
 
@@ -184,7 +183,7 @@ def train(recipe: str, config: TrainConfig) -> tuple[Path, Path] | None:
         _reraise_interruption(stop, Path(config.out))
     seconds = time.perf_counter() - start
     metrics = {k: float(v) for k, v in trainer.callback_metrics.items() if k.startswith("val/")}
-    rendered = bool(config.worlds) and config.worlds.startswith(WORLD_SEEDS_PREFIX)
+    rendered = datamodule.rendered_worlds
     description = {
         "recipe": recipe,
         "data": config.worlds if rendered else str(Path(config.worlds or config.data).resolve()),
