@@ -30,7 +30,7 @@ class AutoPilotConfig:
     near_fraction: float = field(default=0.2, metadata={"help": "target share of near ground in the view"})
     look_smoothing: float = field(default=0.05, metadata={"help": "lerp of the look direction per frame"})
     move_smoothing: float = field(default=0.2, metadata={"help": "lerp of the move direction per frame"})
-    meander: float = field(default=0.0, metadata={"help": "sideways sinusoidal wander (0 = none, 0.2 = gentle)"})
+    meander: float = field(default=0.0, metadata={"help": "sideways sinusoidal swing of the aim, in frame widths (0 = none, 0.2 = gentle, 0.5 = to the frame's edge)"})
     meander_period: float = field(default=240.0, metadata={"help": "frames per meander cycle"})
     steering_gain: float = field(default=0.35, metadata={"help": "how far a full steering offset moves the look target"})
     min_sky: float = field(default=0.05, metadata={"help": "below this sky share the pilot recovers"})

@@ -7,6 +7,7 @@ import argparse
 from infinite_nature.config import finite_float
 from infinite_nature.depth import check_backend_spec
 from infinite_nature.errors import UsageError
+from infinite_nature.generate.choices import MAX_MEANDER
 
 MAX_SIDE = 4096
 MIN_FLIGHT_SIDE = 32  # the refiner's style encoder halves a frame four times; smaller frames are no use
@@ -56,6 +57,16 @@ def positive_float(text: str) -> float:
     value = finite_float(text)
     if not value > 0:
         raise argparse.ArgumentTypeError(f"expected a number > 0, got {text}")
+    return value
+
+
+def meander(text: str) -> float:
+    """``--meander``: the auto-pilot's sideways swing of its aim, in frame widths."""
+    value = finite_float(text)
+    if abs(value) > MAX_MEANDER:
+        raise argparse.ArgumentTypeError(
+            f"expected a number within [-{MAX_MEANDER}, {MAX_MEANDER}] (the frame's edge), got {text}"
+        )
     return value
 
 

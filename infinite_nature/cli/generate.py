@@ -8,12 +8,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from infinite_nature.atomic import check_output_folder, write_text_atomic
-from infinite_nature.cli.arguments import depth_backend, non_negative_int, positive_float, positive_int, side_length
-from infinite_nature.config import finite_float
+from infinite_nature.cli.arguments import depth_backend, meander, non_negative_int, positive_float, positive_int, side_length
+from infinite_nature.cli.lightning_logs import quiet_lightning_logs
 from infinite_nature.depth import BACKEND_NAMES
 from infinite_nature.device import DEVICE_CHOICES, resolve_device
 from infinite_nature.errors import InfiniteNatureError, UsageError
-from infinite_nature.generate.choices import DEFAULT_MAX_PIXELS, FORMATS, PATHS, PRECISIONS
+from infinite_nature.generate.choices import DEFAULT_FORMAT, DEFAULT_MAX_PIXELS, FORMATS, MAX_MEANDER, PATHS, PRECISIONS
 
 if TYPE_CHECKING:
     from infinite_nature.generate.run import GenerateOptions
@@ -32,12 +32,16 @@ def _outputs(args: argparse.Namespace, names: list[str]) -> list[Path]:
         raise UsageError("-o/--output names one file; with several inputs use --output-dir and --format")
     if args.output:
         try:
-            output_kind(Path(args.output))
+            kind = output_kind(Path(args.output))
         except InfiniteNatureError as error:
             raise UsageError(str(error)) from None
+        if args.output_dir is not None:
+            raise UsageError(f"--output-dir {args.output_dir}: -o/--output {args.output} already names the place; give one of them")
+        if args.format not in (None, kind):
+            raise UsageError(f"--format {args.format}: -o/--output {args.output} asks for {kind} output; give one of them")
         return [Path(args.output)]
-    suffix = "" if args.format == "png" else f".{args.format}"
-    return [Path(args.output_dir) / f"{name}{suffix}" for name in names]
+    suffix = "" if args.format == "png" else f".{args.format or DEFAULT_FORMAT}"
+    return [Path(args.output_dir or ".") / f"{name}{suffix}" for name in names]
 
 
 def _check_example_flags(args: argparse.Namespace) -> None:
@@ -67,6 +71,20 @@ def _options(args: argparse.Namespace) -> GenerateOptions:
     )
 
 
+def _gathered(results: list[dict], failures: list[tuple[str, str]], names: list[str],
+              world_size: int) -> tuple[list[dict], list[tuple[str, str]]]:
+    """Every process's results and failures, in input order, so that one summary covers the batch
+    (process ``r`` flew inputs ``r``, ``r + world_size``, ...)."""
+    import torch.distributed
+
+    parts: list = [None] * world_size
+    torch.distributed.all_gather_object(parts, (results, failures))
+    order = {name: index for index, name in enumerate(names)}
+    merged_results = sorted((r for part in parts for r in part[0]), key=lambda r: order[r["input"]])
+    merged_failures = sorted((tuple(f) for part in parts for f in part[1]), key=lambda f: order[f[0]])
+    return merged_results, merged_failures
+
+
 def _run(args: argparse.Namespace) -> int:
     from infinite_nature.generate.inputs import example_frame, expand_inputs, load_photo
     from infinite_nature.generate.run import generate_one
@@ -85,13 +103,15 @@ def _run(args: argparse.Namespace) -> int:
         raise UsageError("several inputs share a file name; outputs would collide (rename them or run separately)")
     outputs = _outputs(args, names)
     for folder in sorted({str(path.parent) for path in outputs}):
-        check_output_folder(folder, f"--output {args.output}" if args.output else f"--output-dir {args.output_dir}")
+        check_output_folder(folder, f"--output {args.output}" if args.output else f"--output-dir {args.output_dir or '.'}")
     if args.summary:
         check_output_folder(Path(args.summary).parent, f"--summary {args.summary}")
     rank, world_size = 0, 1
     if args.devices > 1 or args.num_nodes > 1:
         from lightning.fabric import Fabric
 
+        if not args.debug:
+            quiet_lightning_logs()
         fabric = Fabric(accelerator="auto" if args.device == "auto" else args.device.split(":")[0],
                         devices=args.devices, num_nodes=args.num_nodes, strategy="ddp")
         fabric.launch()
@@ -109,6 +129,11 @@ def _run(args: argparse.Namespace) -> int:
                 raise
             failures.append((names[index], str(error)))
             print(f"failed: {error}")
+    if world_size > 1:  # the first process reports for all (one input: it flew it, or raised above)
+        if len(outputs) > 1:
+            results, failures = _gathered(results, failures, names, world_size)
+        if rank != 0:
+            return 1 if failures else 0
     if args.summary:
         write_text_atomic(args.summary, json.dumps({"results": results, "failures": failures}, indent=2))
     if len(outputs) > 1:
@@ -129,14 +154,16 @@ def add_parser(subparsers: argparse._SubParsersAction, summary: str) -> None:
     parser.add_argument("--example", action="store_true", help="fly from the built-in procedural-world view")
     parser.add_argument("--example-seed", type=non_negative_int, default=7, help="world of the example (default: 7)")
     parser.add_argument("-o", "--output", help="output file: .mp4 (default), .webm, .gif, or a folder name for PNG frames")
-    parser.add_argument("--output-dir", default=".", help="where outputs go when -o is not given (default: .)")
-    parser.add_argument("--format", choices=FORMATS, default="mp4", help="output format when -o is not given (default: mp4)")
+    parser.add_argument("--output-dir", help="where outputs go when -o is not given (default: .)")
+    parser.add_argument("--format", choices=FORMATS, help=f"output format when -o is not given (default: {DEFAULT_FORMAT})")
     parser.add_argument("--frames", type=positive_int, default=120, help="frames per video (default: 120)")
     parser.add_argument("--fps", type=positive_float, default=30.0, help="video frame rate (default: 30)")
     parser.add_argument("--speed", type=positive_float, default=0.015, help="scene units per frame (default: 0.015)")
     parser.add_argument("--path", type=_path_choice, default="autopilot",
                         help="autopilot, straight, orbit, or a keyframe FILE.json (docs/generate.md, 'Camera paths')")
-    parser.add_argument("--meander", type=finite_float, default=0.0, help="auto-pilot sideways wander, e.g. 0.2 (default: 0)")
+    parser.add_argument("--meander", type=meander, default=0.0,
+                        help=f"auto-pilot sideways wander, e.g. 0.2; at most {MAX_MEANDER}, which swings its aim to the "
+                        "frame's edge; negative swings the other way first (default: 0)")
     parser.add_argument("--seed", type=non_negative_int, default=0, help="latent seed: same seed, same frames (default: 0)")
     parser.add_argument("--size", type=side_length, default=256,
                         help="longer side of the video in pixels; both sides become multiples of 16 (default: 256)")

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import logging
 import warnings
 
+from infinite_nature.cli.lightning_logs import quiet_lightning_logs
 from infinite_nature.config import add_arguments, merge
 from infinite_nature.train.configs import RECIPES, load_yaml_config
 
@@ -26,8 +26,7 @@ def _run(args: argparse.Namespace) -> int:
     layers.append({k: v for k, v in vars(args).items() if k in names})
     config = merge(config_class, layers)
     if not args.debug:
-        for name in ("lightning.pytorch", "lightning.fabric"):  # the second: a DDP run's start, printed twice
-            logging.getLogger(name).setLevel(logging.WARNING)
+        quiet_lightning_logs()
         warnings.filterwarnings("ignore", message=".*ModelCheckpoint with manual optimization.*")
         warnings.filterwarnings("ignore", message=".*does not have many workers.*")
         # Lightning's own use of a torch API that torch 2.14 deprecates: nothing a user can act on

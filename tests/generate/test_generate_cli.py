@@ -1,6 +1,8 @@
 """``infinite-nature generate`` end to end on tiny inputs."""
 
 import json
+import subprocess
+import sys
 
 import imageio_ffmpeg
 import torch
@@ -131,6 +133,9 @@ def test_usage_errors(tmp_path, tiny_weights, photo, capsys):
         (["--example", str(photo)], "--example flies the built-in view"),
         (["--example", "--depth", "midas-small"], "--depth: the built-in example has its world's exact depth"),
         (["--depth-kind", "depth", "--depth-weights", str(tmp_path)], "--depth-kind, --depth-weights: the built-in"),
+        (["--example", "--format", "gif", "-o", str(tmp_path / "out.mp4")], "--format gif: -o/--output"),
+        (["--example", "--output-dir", str(tmp_path), "-o", str(tmp_path / "out.mp4")], "already names the place"),
+        (["--example", "--meander", "0.8"], "within [-0.5, 0.5]"),
     ]:
         assert main(base_args(tiny_weights, "-o", str(tmp_path / "out.mp4"), *args)) == 2, args
         err = capsys.readouterr().err.strip().splitlines()
@@ -155,6 +160,27 @@ def test_batch_continues_after_a_failure_and_summarises(tmp_path, tiny_weights, 
     with Image.open(out / "a.gif") as gif:
         assert gif.n_frames == 3 and gif.size == (64, 48)
     assert len(json.loads(summary.read_text())["failures"]) == 1
+
+
+def test_two_processes_share_a_batch_and_report_it_once(tmp_path, tiny_weights, photo):
+    """``--devices 2`` (Lightning Fabric, here two CPU processes) splits the inputs; the summary
+    line and file cover every process's inputs, a failure in either sets the exit code, and the
+    processes' start is not logged."""
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for name in ("a.jpg", "c.jpg"):
+        (folder / name).write_bytes(photo.read_bytes())
+    (folder / "b.jpg").write_bytes(b"")
+    out, summary = tmp_path / "out", tmp_path / "summary.json"
+    done = subprocess.run([sys.executable, "-m", "infinite_nature", *base_args(tiny_weights, str(folder), "--frames", "2",
+                           "--output-dir", str(out), "--summary", str(summary), "--devices", "2")],
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 1, done.stderr
+    assert done.stdout.count("summary: 2 written, 1 failed") == 1, done.stdout
+    assert "INFO" not in done.stderr and "distributed" not in done.stderr, done.stderr
+    assert sorted(p.name for p in out.iterdir()) == ["a.mp4", "c.mp4"]
+    report = json.loads(summary.read_text())
+    assert [r["input"] for r in report["results"]] == ["a", "c"] and [f[0] for f in report["failures"]] == ["b"]
 
 
 def test_an_unwritable_output_place_fails_before_any_frame(tmp_path, tiny_weights, capsys):
