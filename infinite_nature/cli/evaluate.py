@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import shutil
 from pathlib import Path
 
 from infinite_nature.atomic import check_output_folder, write_text_atomic
@@ -19,6 +20,7 @@ from infinite_nature.device import resolve_device
 from infinite_nature.errors import UsageError
 
 MAX_WORLDS, MAX_FLIGHTS = 100, 50  # short range takes a seed set's first worlds, long range starts at its 51st
+REPORT_PARTS = ("report.json", "report.md", "plots", "sheets")  # what a report writes in --out
 
 
 def _mean(values: list[float]) -> float:
@@ -47,6 +49,10 @@ def _run(args: argparse.Namespace) -> int:
     device = resolve_device("cpu")
     out = Path(args.out)
     check_output_folder(out, f"--out {out}")
+    earlier = [name for name in REPORT_PARTS if (out / name).exists()]
+    if earlier and not args.overwrite:
+        raise UsageError(f"--out {out} holds a report ({', '.join(earlier)}); pass --overwrite to replace it, "
+                         "or give another --out")
     quick = args.quick
     size = 64 if quick else args.size
     networks = load_flight_networks(args.weights, device)
@@ -85,6 +91,8 @@ def _run(args: argparse.Namespace) -> int:
                  "truth": r.truth, "truth_mean": {k: _mean([t[k] for t in r.truth.values()]) for k in TRUTH_KEYS} if r.truth else None}
         for r in records
     }
+    for name in ("plots", "sheets"):  # an earlier report's figures go (--overwrite), or flights it had and this lacks stay
+        shutil.rmtree(out / name, ignore_errors=True)
     figures = plot_series(records, out / "plots")
     for record in records:
         contact_sheet(record, out / "sheets" / f"{record.name}.jpg")
@@ -153,5 +161,6 @@ def add_parser(subparsers: argparse._SubParsersAction, summary: str) -> None:
     parser.add_argument("--inception-weights", help="local torchvision Inception-v3 weights (.pth) for FID/KID")
     parser.add_argument("--quick", action="store_true", help="a tiny run for tests: 3 worlds at 64x64, a 30-step flight")
     parser.add_argument("--out", default="eval_report", help="folder for report.json, report.md, plots/ and sheets/")
+    parser.add_argument("--overwrite", action="store_true", help="replace a report already in --out (refused without it)")
     parser.add_argument("--quiet", action="store_true", help="no progress bars")
     parser.set_defaults(handler=_run)

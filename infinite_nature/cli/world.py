@@ -62,7 +62,9 @@ def _run_render(args: argparse.Namespace) -> int:
         write_json(cameras_path, {"world_seed": args.seed, "frames": records})
     written = len(cameras)
     print(f"world {args.seed} ({world.params.time_of_day}): wrote {written} view{'s' if written > 1 else ''} "
-          f"at {width}x{height} to {outputs['image'] if frames is None else _numbered(outputs['image'], 0).parent}")
+          f"at {width}x{height} to " + (str(outputs["image"]) if frames is None else
+                                        f"{_numbered(outputs['image'], 0)} ... {_numbered(outputs['image'], frames[-1]).name} "
+                                        f"and {cameras_path.name}"))
     return 0
 
 

@@ -135,3 +135,19 @@ def test_validation_worlds_for_design_choices_and_bounded_counts(tmp_path, tiny_
         assert main(["eval", "--quick", flag, value, "--out", str(tmp_path / "other")]) == 2
         assert "--worlds is at most 100 and --flights at most 50" in capsys.readouterr().err
     assert not (tmp_path / "other").exists()
+
+
+def test_a_second_report_in_the_same_folder_needs_overwrite_and_replaces_the_first(tmp_path, tiny_weights, capsys):
+    out = tmp_path / "report"
+    base = ["eval", "--quick", "--weights", str(tiny_weights), "--out", str(out), "--quiet"]
+    assert main(base) == 0
+    first = (out / "report.json").read_text()
+    stale = out / "sheets" / "photo_gone.jpg"  # a flight the next report does not have
+    stale.write_bytes(b"old")
+    capsys.readouterr()
+    assert main(base + ["--seed-set", "validation"]) == 2
+    assert f"--out {out} holds a report (report.json, report.md, plots, sheets); pass --overwrite" in capsys.readouterr().err
+    assert (out / "report.json").read_text() == first and stale.exists()
+    assert main(base + ["--seed-set", "validation", "--overwrite"]) == 0
+    assert json.loads((out / "report.json").read_text())["seed_set"] == "validation"
+    assert not stale.exists() and sorted(p.name for p in (out / "sheets").iterdir()) == ["world6050.jpg"]
