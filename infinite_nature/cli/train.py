@@ -1,19 +1,24 @@
-"""``infinite-nature train {depth,refiner,sky}``: train a network (Lightning), export it for ``generate``."""
+"""``infinite-nature train {depth,refiner,sky}``: train a network (Lightning), export it for ``generate``;
+``train promote``: replace shipped weights with an export where held-out metrics improve."""
 
 from __future__ import annotations
 
 import argparse
 import dataclasses
 import warnings
+from pathlib import Path
 
+from infinite_nature.atomic import check_output_folder
 from infinite_nature.cli.lightning_logs import quiet_lightning_logs
 from infinite_nature.config import add_arguments, merge
 from infinite_nature.train.configs import RECIPES, load_yaml_config
 
+SHIPPED_DEFAULT = Path(__file__).resolve().parents[1] / "weights" / "default"  # models.pretrained reads it (torch-free here)
+
 SUMMARIES = {
     "depth": "depth + sky network: supervised on exported worlds (or pseudo-labels of a photo folder)",
     "refiner": "refinement generator: cycle consistency on still photos + hinge GAN",
-    "sky": "sky dome generator: completes the visible sky of exported world views",
+    "sky": "sky dome generator: completes world views' domes, or the side of a photo's sky it is not shown",
 }
 
 
@@ -37,6 +42,27 @@ def _run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _promote(args: argparse.Namespace) -> int:
+    from infinite_nature.train.promotion import Measures, candidate_networks, compare, promote
+
+    candidate, into = Path(args.export), Path(args.into)
+    candidate_networks(candidate, into)  # usage errors before any measuring
+    if not args.dry_run:
+        check_output_folder(into, f"--into {into}")
+    verdicts = compare(candidate, into, Measures.quick() if args.quick else Measures(), progress=not args.quiet)
+    for verdict in verdicts:
+        if not verdict.improved:
+            print(f"kept the current {verdict.network}: {verdict.reason}")
+        elif args.dry_run:
+            print(f"would promote {verdict.network} (--dry-run): {verdict.reason}")
+        else:
+            written = promote(verdict, candidate, into)
+            print(f"promoted {verdict.network}: {verdict.reason}; wrote {', '.join(str(p) for p in written)}")
+    if any(v.improved for v in verdicts) and not args.dry_run:
+        print("update the model card's tables of what ships and its held-out metrics by hand (the history row is in)")
+    return 0 if any(v.improved for v in verdicts) else 1
+
+
 def add_parser(subparsers: argparse._SubParsersAction, summary: str) -> None:
     parser = subparsers.add_parser(
         "train",
@@ -50,3 +76,18 @@ def add_parser(subparsers: argparse._SubParsersAction, summary: str) -> None:
         recipe.add_argument("--config", help="recipe YAML file; its values sit between defaults and flags")
         add_arguments(recipe, config_class, suppress_defaults=True)
         recipe.set_defaults(handler=_run)
+    promote = recipes.add_parser(
+        "promote", help="replace shipped weights with a run's export where held-out metrics improve",
+        description="Measure each network in EXPORT and the one it would replace on held-out procedural worlds "
+        "(depth: AbsRel and sky IoU on 40 views; refiner: PSNR over warp + Telea at steps 1-5 and sharpness "
+        "on 20 worlds; sky generator: L1 to the world's dome where the view showed no sky, 40 views), and "
+        "replace only those that improve, adding a row to the model card's history. Exit code 0 when at "
+        "least one network improved, 1 when none did.",
+    )
+    promote.add_argument("export", metavar="EXPORT", help="a training run's OUT/export folder (or any folder of checkpoints)")
+    promote.add_argument("--into", default=str(SHIPPED_DEFAULT),
+                         help="the weights folder to update (default: the package's shipped default set)")
+    promote.add_argument("--dry-run", action="store_true", help="measure and report; replace nothing")
+    promote.add_argument("--quick", action="store_true", help="a few small views (tests); the verdicts say nothing of quality")
+    promote.add_argument("--quiet", action="store_true", help="no progress bars")
+    promote.set_defaults(handler=_promote)

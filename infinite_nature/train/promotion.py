@@ -1,0 +1,223 @@
+"""Replacing shipped weights with a training run's export, only where held-out metrics improve.
+
+Each network is measured the way the model card reports it, on held-out procedural worlds
+(seeds from 5000, never trained on), current and candidate alike on the same views:
+
+* ``depth_sky``: depth AbsRel (lower) on 40 views, its sky IoU kept within ``IOU_SLACK``;
+* ``refiner``: PSNR over warp + Telea at steps 1, 2 and 5 along 20 true trajectories
+  (higher), its sharpness within ``SHARPNESS_BAR`` of the truth's (or no farther than the
+  current network's), flown with the current sky generator so that only the refiner differs;
+* ``sky_generator``: L1 to the world's own dome where the view showed no sky (lower), 40 views.
+
+A promoted network's files replace the current ones atomically; its JSON record keeps the
+measurements and the training record of the network it replaced, and a row is added to the
+model card's history, so nothing of the old weights' story is lost.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import re
+import shutil
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+
+from infinite_nature.atomic import atomic_path, write_text_atomic
+from infinite_nature.errors import UsageError
+from infinite_nature.evaluate.depth import evaluate_depth
+from infinite_nature.evaluate.report import psnr_gain, sharpness_ratio
+from infinite_nature.evaluate.short_range import HELD_OUT_SEEDS, ShortRangeConfig, evaluate_short_range
+from infinite_nature.evaluate.sky import evaluate_sky_generator
+from infinite_nature.generate.weights import DEFAULT_SET, NETWORK_FILES, FlightNetworks
+from infinite_nature.models import load_checkpoint, load_pretrained
+from infinite_nature.models.checkpoint import checkpoint_paths, read_checkpoint_config
+from infinite_nature.train.data import WORLD_SEEDS_PREFIX
+
+IOU_SLACK = 0.005  # a promoted depth network's sky IoU may fall by at most this
+SHARPNESS_BAR = 0.25  # the refiner's sharpness within this share of the truth's (issue #5's bar)
+SHORT_RANGE_STEPS = (1, 2, 5)
+HISTORY_MARKER = "New weights replace these only when the held-out metrics improve"
+EXPORTED_SEED = re.compile(r"world_(\d+)")  # an exported view's file name (world/export.py)
+
+
+@dataclass(frozen=True)
+class Measures:
+    """How many held-out views or worlds each measurement takes, and at what size."""
+
+    views: int = 40
+    worlds: int = 20
+    size: int = 128
+
+    @classmethod
+    def quick(cls) -> Measures:
+        """A few small views (tests): the verdicts mean nothing about quality."""
+        return cls(views=4, worlds=2, size=64)
+
+
+@dataclass
+class Verdict:
+    network: str
+    current: dict[str, float]
+    candidate: dict[str, float]
+    improved: bool
+    reason: str
+
+
+def _depth_metrics(network, measures: Measures, progress: bool) -> dict[str, float]:
+    report = evaluate_depth(network, HELD_OUT_SEEDS[: measures.views], measures.size, progress)
+    return {"abs_rel": report["abs_rel"], "sky_iou": report["sky_iou"]}
+
+
+def _refiner_metrics(network, sky_generator, measures: Measures, progress: bool) -> dict[str, float]:
+    config = ShortRangeConfig(seeds=HELD_OUT_SEEDS[: measures.worlds], size=measures.size, steps=SHORT_RANGE_STEPS,
+                              progress=progress)
+    results, _ = evaluate_short_range(config, FlightNetworks(network, sky_generator, None))
+    steps = list(SHORT_RANGE_STEPS)
+    return {"psnr_gain_over_telea_db": psnr_gain(results, steps), "sharpness_ratio": sharpness_ratio(results, "ours", steps)}
+
+
+def _sky_metrics(network, measures: Measures, progress: bool) -> dict[str, float]:
+    report = evaluate_sky_generator(network, HELD_OUT_SEEDS[: measures.views], measures.size, progress)
+    return {"unseen_sky_l1": report["unseen_sky_l1"]}
+
+
+def _depth_verdict(current: dict[str, float], candidate: dict[str, float]) -> tuple[bool, str]:
+    if candidate["abs_rel"] >= current["abs_rel"]:
+        return False, f"depth AbsRel {candidate['abs_rel']:.4f} is not below the current {current['abs_rel']:.4f}"
+    if candidate["sky_iou"] < current["sky_iou"] - IOU_SLACK:
+        return False, f"sky IoU {candidate['sky_iou']:.4f} falls more than {IOU_SLACK} below the current {current['sky_iou']:.4f}"
+    return True, f"depth AbsRel {current['abs_rel']:.4f} -> {candidate['abs_rel']:.4f}, sky IoU {current['sky_iou']:.4f} -> {candidate['sky_iou']:.4f}"
+
+
+def _refiner_verdict(current: dict[str, float], candidate: dict[str, float]) -> tuple[bool, str]:
+    gain, old_gain = candidate["psnr_gain_over_telea_db"], current["psnr_gain_over_telea_db"]
+    if gain <= old_gain:
+        return False, f"PSNR over warp + Telea {gain:+.3f} dB is not above the current {old_gain:+.3f} dB"
+    off, old_off = abs(candidate["sharpness_ratio"] - 1.0), abs(current["sharpness_ratio"] - 1.0)
+    if off > SHARPNESS_BAR and off > old_off:
+        return False, (f"sharpness {candidate['sharpness_ratio']:.2f} of the truth's is outside 1 +- {SHARPNESS_BAR} "
+                       f"and farther from it than the current {current['sharpness_ratio']:.2f}")
+    return True, (f"PSNR over warp + Telea {old_gain:+.3f} -> {gain:+.3f} dB, sharpness "
+                  f"{current['sharpness_ratio']:.2f} -> {candidate['sharpness_ratio']:.2f} of the truth's")
+
+
+def _sky_verdict(current: dict[str, float], candidate: dict[str, float]) -> tuple[bool, str]:
+    new, old = candidate["unseen_sky_l1"], current["unseen_sky_l1"]
+    if new >= old:
+        return False, f"unseen-sky L1 {new:.4f} is not below the current {old:.4f}"
+    return True, f"unseen-sky L1 {old:.4f} -> {new:.4f}"
+
+
+VERDICTS: dict[str, Callable[[dict[str, float], dict[str, float]], tuple[bool, str]]] = {
+    "depth_sky": _depth_verdict, "refiner": _refiner_verdict, "sky_generator": _sky_verdict,
+}
+
+
+def candidate_networks(candidate: Path, current: Path) -> list[str]:
+    """The networks ``candidate`` holds, each of which ``current`` must hold too; usage errors otherwise."""
+    if not candidate.is_dir():
+        raise UsageError(f"{candidate}: no such folder (a training run's OUT/export)")
+    if not current.is_dir():
+        raise UsageError(f"--into {current}: no such folder")
+    if candidate.resolve() == current.resolve():
+        raise UsageError(f"{candidate} is the --into folder itself; nothing to compare")
+    present = [n for n in NETWORK_FILES if checkpoint_paths(candidate / n)[0].is_file()]
+    if not present:
+        raise UsageError(f"{candidate}: none of {', '.join(n + '.safetensors' for n in NETWORK_FILES)} in it")
+    for name in present:
+        if not checkpoint_paths(current / name)[0].is_file():
+            raise UsageError(f"--into {current} has no {name} network to compare with; copy one in by hand")
+    return present
+
+
+def trained_on_held_out(training: dict[str, object]) -> list[int]:
+    """Held-out seeds among the worlds a training record names (``seeds:A-B``, or an export folder
+    that still exists): metrics on worlds a network was trained on are not held out."""
+    data = training.get("data")
+    if not isinstance(data, str):
+        return []
+    if data.startswith(WORLD_SEEDS_PREFIX):
+        first, _, last = data[len(WORLD_SEEDS_PREFIX):].partition("-")
+        seeds = set(range(int(first), int(last) + 1)) if first.isdigit() and last.isdigit() else set()
+    elif Path(data).is_dir():
+        seeds = {int(m.group(1)) for p in Path(data).rglob("world_*") if (m := EXPORTED_SEED.match(p.name))}
+    else:
+        return []
+    return sorted(seeds.intersection(HELD_OUT_SEEDS))
+
+
+def _network(folder: Path, name: str) -> torch.nn.Module:
+    """``folder``'s network, or the shipped default's where it has none (the sky generator a
+    refiner is flown with)."""
+    if checkpoint_paths(folder / name)[0].is_file():
+        return load_checkpoint(folder / name, network=name).eval()
+    return load_pretrained(DEFAULT_SET, name).eval()
+
+
+@torch.no_grad()
+def compare(candidate: Path, current: Path, measures: Measures = Measures(), progress: bool = False) -> list[Verdict]:
+    """A verdict for each network in ``candidate``, against the one in ``current``."""
+    verdicts = []
+    for name in candidate_networks(candidate, current):
+        leaked = trained_on_held_out(read_checkpoint_config(candidate / name).get("training") or {})
+        if leaked:
+            reason = (f"it was trained on {len(leaked)} held-out world(s) ({leaked[0]}-{leaked[-1]}), so its "
+                      "held-out metrics would not be held out")
+            verdicts.append(Verdict(name, {}, {}, False, reason))
+            continue
+        old, new = (_network(folder, name) for folder in (current, candidate))
+        if name == "depth_sky":
+            metrics = [_depth_metrics(net, measures, progress) for net in (old, new)]
+        elif name == "refiner":
+            sky = _network(current, "sky_generator")
+            metrics = [_refiner_metrics(net, sky, measures, progress) for net in (old, new)]
+        else:
+            metrics = [_sky_metrics(net, measures, progress) for net in (old, new)]
+        improved, reason = VERDICTS[name](*metrics)
+        verdicts.append(Verdict(name, metrics[0], metrics[1], improved, reason))
+    return verdicts
+
+
+def _history_row(verdict: Verdict, candidate: Path, training: dict[str, object], date: str) -> str:
+    record = ", ".join(f"{key} {training[key]}" for key in ("steps", "wall_time_s", "hardware", "data") if key in training)
+    return (f"| {date} | {verdict.network} from `{candidate}`, promoted by `infinite-nature train promote` "
+            f"({record or 'no training record'}) | held-out: {verdict.reason} |")
+
+
+def _add_history_row(card: Path, row: str) -> None:
+    """Insert ``row`` at the end of the card's history table (before its closing note), or at the
+    end of the card."""
+    text = card.read_text(encoding="utf-8")
+    at = text.find(HISTORY_MARKER)
+    if at >= 0:
+        before = text[:at].rstrip("\n")
+        text = f"{before}\n{row}\n\n{text[at:]}"
+    else:
+        text = f"{text.rstrip()}\n{row}\n"
+    write_text_atomic(card, text)
+
+
+def promote(verdict: Verdict, candidate: Path, current: Path, date: str | None = None) -> list[Path]:
+    """Replace ``current``'s network by ``candidate``'s; returns the files written."""
+    date = date or datetime.date.today().isoformat()
+    new_weights, new_config = checkpoint_paths(candidate / verdict.network)
+    old_weights, old_config = checkpoint_paths(current / verdict.network)
+    record = read_checkpoint_config(candidate / verdict.network)
+    replaced = read_checkpoint_config(current / verdict.network)
+    training = dict(record.get("training") or {})
+    training["promotion"] = {"date": date, "from": str(candidate), "held_out": verdict.candidate,
+                             "replaced_held_out": verdict.current, "replaced_training": replaced.get("training")}
+    record["training"] = training
+    with atomic_path(old_weights) as weights, atomic_path(old_config) as config:  # both written, then both renamed
+        shutil.copyfile(new_weights, weights)
+        config.write_text(json.dumps(record, indent=2), encoding="utf-8")
+    written = [old_weights, old_config]
+    card = current / "MODEL_CARD.md"
+    if card.is_file():
+        _add_history_row(card, _history_row(verdict, candidate, training, date))
+        written.append(card)
+    return written

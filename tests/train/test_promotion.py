@@ -1,0 +1,113 @@
+"""``infinite-nature train promote``: shipped weights are replaced only where held-out metrics improve."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import pytest
+import torch
+
+from infinite_nature.cli import main
+from infinite_nature.models import DepthSkyNet, save_checkpoint
+from infinite_nature.models.pretrained import WEIGHTS_ROOT
+from infinite_nature.train.promotion import HISTORY_MARKER
+
+CARD = f"# Model card\n\n| date | what | metrics |\n|---|---|---|\n| 2026-01-01 | first weights | - |\n\n{HISTORY_MARKER}; add a row here.\n"
+
+
+@pytest.fixture
+def weights_folder(tmp_path):
+    """A weights folder to promote into: an untrained depth + sky network and a model card."""
+    folder = tmp_path / "shipped"
+    torch.manual_seed(0)
+    save_checkpoint(DepthSkyNet().eval(), folder / "depth_sky", training={"steps": 0, "data": "none"})
+    (folder / "MODEL_CARD.md").write_text(CARD)
+    return folder
+
+
+def _candidate(tmp_path, training=None):
+    """The project's trained depth + sky network, as a training run's export holds it."""
+    folder = tmp_path / "run" / "export"
+    folder.mkdir(parents=True)
+    shutil.copy(WEIGHTS_ROOT / "default" / "depth_sky.safetensors", folder)
+    record = json.loads((WEIGHTS_ROOT / "default" / "depth_sky.json").read_text())
+    record["training"] = training or {"steps": 123, "wall_time_s": 4.5, "data": "seeds:100000-100099"}
+    (folder / "depth_sky.json").write_text(json.dumps(record))
+    return folder
+
+
+def test_a_better_network_replaces_the_current_one_and_the_card_records_it(tmp_path, weights_folder, capsys):
+    candidate = _candidate(tmp_path)
+    replaced = json.loads((weights_folder / "depth_sky.json").read_text())["training"]
+    assert main(["train", "promote", str(candidate), "--into", str(weights_folder), "--quick", "--quiet"]) == 0
+    out = capsys.readouterr().out
+    assert "promoted depth_sky: depth AbsRel" in out, out
+    assert (weights_folder / "depth_sky.safetensors").read_bytes() == (candidate / "depth_sky.safetensors").read_bytes()
+    promotion = json.loads((weights_folder / "depth_sky.json").read_text())["training"]["promotion"]
+    assert promotion["held_out"]["abs_rel"] < promotion["replaced_held_out"]["abs_rel"]
+    assert promotion["replaced_training"] == replaced and promotion["from"] == str(candidate)
+    card = (weights_folder / "MODEL_CARD.md").read_text()
+    rows = [line for line in card.splitlines() if line.startswith("| ")]
+    assert "first weights" in rows[-2] and f"depth_sky from `{candidate}`" in rows[-1] and "steps 123" in rows[-1]
+    assert card.index(rows[-1]) < card.index(HISTORY_MARKER)
+    assert main(["generate", "--example", "--weights", str(weights_folder), "--frames", "2", "--size", "64", "--quiet",
+                 "-o", str(tmp_path / "flight.mp4")]) == 0  # the promoted folder flies
+
+
+def test_a_network_no_better_is_kept_and_nothing_is_written(tmp_path, weights_folder, capsys):
+    candidate = tmp_path / "same"
+    candidate.mkdir()
+    for name in ("depth_sky.safetensors", "depth_sky.json"):
+        shutil.copy(weights_folder / name, candidate / name)
+    before = {p.name: p.read_bytes() for p in weights_folder.iterdir()}
+    assert main(["train", "promote", str(candidate), "--into", str(weights_folder), "--quick", "--quiet"]) == 1
+    assert "kept the current depth_sky: depth AbsRel" in capsys.readouterr().out
+    assert {p.name: p.read_bytes() for p in weights_folder.iterdir()} == before
+
+
+def test_a_dry_run_reports_without_replacing(tmp_path, weights_folder, capsys):
+    before = {p.name: p.read_bytes() for p in weights_folder.iterdir()}
+    assert main(["train", "promote", str(_candidate(tmp_path)), "--into", str(weights_folder), "--quick", "--quiet",
+                 "--dry-run"]) == 0
+    assert "would promote depth_sky (--dry-run)" in capsys.readouterr().out
+    assert {p.name: p.read_bytes() for p in weights_folder.iterdir()} == before
+
+
+def test_a_network_trained_on_held_out_worlds_is_not_measured_on_them(tmp_path, weights_folder, capsys):
+    candidate = _candidate(tmp_path, training={"data": "seeds:4990-5009"})
+    assert main(["train", "promote", str(candidate), "--into", str(weights_folder), "--quick", "--quiet"]) == 1
+    assert "trained on 10 held-out world(s) (5000-5009)" in capsys.readouterr().out
+    exported = tmp_path / "views"  # an export's folder, read for its seeds
+    exported.mkdir()
+    for seed in (100000, 5042):
+        (exported / f"world_{seed:07d}.jpg").write_bytes(b"")
+    record = json.loads((candidate / "depth_sky.json").read_text())
+    record["training"] = {"data": str(exported)}
+    (candidate / "depth_sky.json").write_text(json.dumps(record))
+    assert main(["train", "promote", str(candidate), "--into", str(weights_folder), "--quick", "--quiet"]) == 1
+    assert "trained on 1 held-out world(s) (5042-5042)" in capsys.readouterr().out
+
+
+def test_refiner_and_sky_generator_are_measured_on_their_own_metrics(tmp_path, tiny_weights, capsys):
+    into = tmp_path / "into"
+    shutil.copytree(tiny_weights, into)
+    assert main(["train", "promote", str(tiny_weights), "--into", str(into), "--quick", "--quiet"]) == 1
+    out = capsys.readouterr().out
+    assert "kept the current refiner: PSNR over warp + Telea" in out and "is not above the current" in out
+    assert "kept the current sky_generator: unseen-sky L1" in out and "is not below the current" in out
+
+
+def test_bad_folders_are_usage_errors(tmp_path, weights_folder, tiny_weights, capsys):
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    for args, message in [
+        ([str(tmp_path / "missing")], "no such folder"),
+        ([str(empty)], "none of depth_sky.safetensors"),
+        ([str(weights_folder), "--into", str(weights_folder)], "is the --into folder itself"),
+        ([str(tiny_weights), "--into", str(weights_folder)], f"--into {weights_folder} has no refiner network"),
+        ([str(weights_folder), "--into", str(tmp_path / "nowhere")], "--into"),
+    ]:
+        assert main(["train", "promote", *args, "--quick", "--quiet"]) == 2, args
+        err = capsys.readouterr().err.strip().splitlines()
+        assert len(err) == 1 and message in err[0], (args, err)
