@@ -8,7 +8,7 @@ from tqdm import tqdm
 
 from infinite_nature.bench.configs import ModelsBenchConfig
 from infinite_nature.bench.timing import median_milliseconds
-from infinite_nature.models import DepthSkyNet, MultiScaleDiscriminator, RefinerNet, SkyGenerator
+from infinite_nature.models import DepthSkyNet, MultiScaleDiscriminator, RefinerNet, SkyGenerator, SkyGeneratorConfig
 
 TARGET_MS = {"depth_sky": 30.0, "refiner": 150.0, "sky_generator": 300.0}
 
@@ -16,12 +16,13 @@ TARGET_MS = {"depth_sky": 30.0, "refiner": 150.0, "sky_generator": 300.0}
 def _cases(size: int, device: torch.device) -> dict[str, tuple[torch.nn.Module, tuple]]:
     depth = DepthSkyNet().eval().to(device)
     refiner = RefinerNet().eval().to(device)
-    sky = SkyGenerator().eval().to(device)
+    sky = SkyGenerator(SkyGeneratorConfig(carried_base=True)).eval().to(device)  # as the sky recipe trains it
     disc = MultiScaleDiscriminator().eval().to(device)
     rgb = torch.rand(1, 3, size, size, device=device)
     style = refiner.encode_style(rgb)
     pano = torch.rand(1, 3, sky.config.pano_height, sky.config.pano_width, device=device)
-    known = torch.ones(1, 1, *pano.shape[-2:], device=device)
+    known = torch.zeros(1, 1, *pano.shape[-2:], device=device)
+    known[..., : pano.shape[-2] // 2, : pano.shape[-1] // 6] = 1  # a view's sky: the upper dome over a sixth of the azimuths
     return {
         "depth_sky": (depth, (rgb,)),
         "refiner": (refiner, (rgb, rgb[:, :1], torch.ones_like(rgb[:, :1]), style)),

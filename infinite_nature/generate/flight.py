@@ -48,7 +48,13 @@ from infinite_nature.render.fill import keep_rendered, render_for_refiner
 from infinite_nature.render.free_space import SourceView
 from infinite_nature.render.inpaint import axis_neighbours, nearest_known_along, pull_push, within_leeway
 from infinite_nature.render.resample import finer_view
-from infinite_nature.render.sky_dome import carry_round_dome, degrees_from, render_panorama, view_to_panorama
+from infinite_nature.render.sky_dome import (
+    CARRY_FADE_DEGREES,
+    carry_round_dome,
+    degrees_from,
+    render_panorama,
+    view_to_panorama,
+)
 from infinite_nature.render.source_detail import SourceDetail
 from infinite_nature.render.splatting import SplatResult
 from infinite_nature.render.water_shading import WATER_TOLERANCE, PlaneView, find_glints, find_water, reshade
@@ -59,7 +65,6 @@ SKY_DISPARITY = 0.02  # refined pixels this far away count as sky where the spla
 ANCHOR_MIN_COVERAGE = 0.8  # splat from the anchor frame while it still covers this share of the view
 DOME_COLOUR_LEEWAY = 0.05  # how far the generated sky may stray from the observed sky carried round the dome
 DOME_BLEND_DEGREES = 60.0  # ... a leeway reached this far from the observed sky; nearer, proportionally less
-DOME_FADE_DEGREES = 10.0  # the photo's sky at its edge fades into its elevation's mean colour over about this
 
 
 def _match_rows(dome: torch.Tensor, partial: torch.Tensor, known: torch.Tensor) -> torch.Tensor:
@@ -226,7 +231,7 @@ class Flight:
                                 partial, known)
         observed = known > 0.5
         if bool(observed.any()):  # a photo without sky leaves the generated colours as they are
-            reference = carry_round_dome(partial, observed, DOME_FADE_DEGREES)
+            reference = carry_round_dome(partial, observed, CARRY_FADE_DEGREES)
             near = F.max_pool2d(known, factor) > 0.5  # [1, 1, Hp, Wp]: the observed sky at the generator's size
             angle = F.interpolate(degrees_from(near, min_elevation), size=known.shape[-2:], mode="bilinear",
                                   align_corners=False)

@@ -15,6 +15,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from infinite_nature.models.layers import ModulatedConv2d, mlp
+from infinite_nature.render.sky_dome import CARRY_FADE_DEGREES, carry_round_dome
 
 
 @dataclass
@@ -25,6 +26,11 @@ class SkyGeneratorConfig:
     channels: tuple[int, ...] = (32, 64, 96)
     latent_dim: int = 32
     w_dim: int = 96
+    # Complete the dome as a learnt change to the visible sky carried round it (each elevation's
+    # observed colours, render.sky_dome.carry_round_dome) rather than from nothing: the dome an
+    # untrained network gives is that carried sky, not a mean grey. False for networks trained
+    # before the field existed.
+    carried_base: bool = False
 
 
 def _pad_dome(x: torch.Tensor, amount: int = 1) -> torch.Tensor:
@@ -37,6 +43,16 @@ def _upsample_dome(x: torch.Tensor) -> torch.Tensor:
     """Double the resolution, interpolating across the north seam as anywhere else."""
     up = F.interpolate(F.pad(x, (1, 1, 0, 0), mode="circular"), scale_factor=2.0, mode="bilinear", align_corners=False)
     return up[..., 2:-2]
+
+
+def carried_sky(partial: torch.Tensor, known: torch.Tensor) -> torch.Tensor:  # [B, 3, Hp, Wp], [B, 1, Hp, Wp]
+    """The visible sky carried round the dome; mid grey for a panorama that shows none."""
+    observed = known > 0.5
+    shows_sky = observed.flatten(1).any(dim=1)  # [B]
+    base = torch.full_like(partial, 0.5)
+    if bool(shows_sky.any()):
+        base[shows_sky] = carry_round_dome(partial[shows_sky], observed[shows_sky], CARRY_FADE_DEGREES)
+    return base
 
 
 class _DomeConv(nn.Module):
@@ -78,6 +94,9 @@ class SkyGenerator(nn.Module):
             out = c[i - 1] if i > 0 else c[0]
             self.up.append(nn.ModuleList([_DomeModulated(c[i] + skip, out, self.config.w_dim), _DomeModulated(out, out, self.config.w_dim)]))
         self.to_rgb = nn.Conv2d(c[0], 3, 1)
+        if self.config.carried_base:  # the change starts at none
+            nn.init.zeros_(self.to_rgb.weight)
+            nn.init.zeros_(self.to_rgb.bias)
 
     def sample_latent(self, batch: int, generator: torch.Generator | None = None, device=None) -> torch.Tensor:
         return torch.randn(batch, self.config.latent_dim, generator=generator, device=device)
@@ -107,4 +126,6 @@ class SkyGenerator(nn.Module):
         for (first, second), skip in zip(self.up, reversed(skips[:-1])):
             x = _upsample_dome(x)
             x = second(first(torch.cat([x, skip], dim=1), w), w)
-        return torch.sigmoid(self.to_rgb(x))
+        if not self.config.carried_base:
+            return torch.sigmoid(self.to_rgb(x))
+        return torch.sigmoid(torch.logit(carried_sky(partial, known).clamp(0.01, 0.99)) + self.to_rgb(x))

@@ -101,6 +101,9 @@ def degrees_from(known: torch.Tensor, min_elevation: float) -> torch.Tensor:  # 
     return torch.sqrt(along_elevation**2 + along_azimuth**2)
 
 
+CARRY_FADE_DEGREES = 10.0  # the observed sky at its edge fades into its elevation's mean colour over about this
+
+
 def carry_round_dome(
     values: torch.Tensor,  # [B, C, Hp, Wp] a panorama, meaningful where known
     known: torch.Tensor,  # [B, 1, Hp, Wp] bool, at least one pixel per panorama

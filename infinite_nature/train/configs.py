@@ -107,6 +107,8 @@ class SkyTrainConfig(TrainConfig):
     adversarial_weight: float = _f(0.02, "hinge GAN weight on the completed domes", minimum=0)
     ema_decay: float = _f(0.995, "EMA of the generator weights", minimum=0, below=1)
     learning_rate: float = _f(5e-4, "Adam learning rate", minimum=0)
+    carried_base: bool = _f(True, "complete the dome as a learnt change to the visible sky carried round it "
+                                  "(--no-carried-base: from nothing, as networks before it did)")
 
 
 RECIPES: dict[str, type[TrainConfig]] = {"depth": DepthTrainConfig, "refiner": RefinerTrainConfig, "sky": SkyTrainConfig}

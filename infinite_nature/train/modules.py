@@ -22,6 +22,7 @@ from infinite_nature.models import (
     RefinerConfig,
     RefinerNet,
     SkyGenerator,
+    SkyGeneratorConfig,
     load_checkpoint,
     save_checkpoint,
 )
@@ -163,7 +164,8 @@ class _GanModule(_StepModule):
         super().__init__(config)
         self.automatic_optimization = False
         self.generator = generator
-        self._init_from(self.generator, name)
+        loaded = self._init_from(self.generator, name)
+        self.init_config = loaded.config if loaded is not None else None  # the --init-weights network's config
         self.discriminator = discriminator
         self.ema = copy.deepcopy(self.generator).requires_grad_(False)
 
@@ -314,7 +316,14 @@ class SkyModule(_GanModule):
 
     def __init__(self, config: SkyTrainConfig) -> None:
         discriminator = MultiScaleDiscriminator(DiscriminatorConfig(in_channels=3, scales=2))
-        super().__init__(config, SkyGenerator(), "sky_generator", discriminator)
+        super().__init__(config, SkyGenerator(SkyGeneratorConfig(carried_base=config.carried_base)), "sky_generator",
+                         discriminator)
+        if self.init_config is not None and self.init_config.carried_base != config.carried_base:
+            # same shapes, so the weights load; what the last layer's output means changes
+            logger.warning("--init-weights %s: its generator was trained with carried_base=%s, this run trains it with "
+                           "%s; its colours are re-learnt (pass %s to continue it as it was)", config.init_weights,
+                           self.init_config.carried_base, config.carried_base,
+                           "--carried-base" if self.init_config.carried_base else "--no-carried-base")
         self._domes: OrderedDict[int, torch.Tensor] = OrderedDict()  # LRU of target domes, float16
 
     def domes(self, seeds: torch.Tensor) -> torch.Tensor:

@@ -134,6 +134,12 @@ def candidate_networks(candidate: Path, current: Path) -> list[str]:
     return present
 
 
+def _training_record(path: Path) -> dict[str, object]:
+    """A checkpoint's training record (a copy; empty where it has none or not a mapping)."""
+    training = read_checkpoint_config(path).get("training")
+    return dict(training) if isinstance(training, dict) else {}
+
+
 def trained_on_held_out(training: dict[str, object]) -> list[int]:
     """Held-out seeds among the worlds a training record names (``seeds:A-B``, or an export folder
     that still exists): metrics on worlds a network was trained on are not held out."""
@@ -163,7 +169,7 @@ def compare(candidate: Path, current: Path, measures: Measures = Measures(), pro
     """A verdict for each network in ``candidate``, against the one in ``current``."""
     verdicts = []
     for name in candidate_networks(candidate, current):
-        leaked = trained_on_held_out(read_checkpoint_config(candidate / name).get("training") or {})
+        leaked = trained_on_held_out(_training_record(candidate / name))
         if leaked:
             reason = (f"it was trained on {len(leaked)} held-out world(s) ({leaked[0]}-{leaked[-1]}), so its "
                       "held-out metrics would not be held out")
@@ -207,10 +213,10 @@ def promote(verdict: Verdict, candidate: Path, current: Path, date: str | None =
     new_weights, new_config = checkpoint_paths(candidate / verdict.network)
     old_weights, old_config = checkpoint_paths(current / verdict.network)
     record = read_checkpoint_config(candidate / verdict.network)
-    replaced = read_checkpoint_config(current / verdict.network)
-    training = dict(record.get("training") or {})
+    training = _training_record(candidate / verdict.network)
     training["promotion"] = {"date": date, "from": str(candidate), "held_out": verdict.candidate,
-                             "replaced_held_out": verdict.current, "replaced_training": replaced.get("training")}
+                             "replaced_held_out": verdict.current,
+                             "replaced_training": read_checkpoint_config(current / verdict.network).get("training")}
     record["training"] = training
     with atomic_path(old_weights) as weights, atomic_path(old_config) as config:  # both written, then both renamed
         shutil.copyfile(new_weights, weights)

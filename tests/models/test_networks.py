@@ -157,6 +157,21 @@ def test_sky_generator_shapes_and_wraparound():
         generator(torch.rand(1, 3, 16, 96), torch.ones(1, 1, 16, 96))
 
 
+def test_a_sky_generator_with_a_carried_base_starts_from_the_visible_sky_carried_round():
+    generator = SkyGenerator(SkyGeneratorConfig(pano_height=32, pano_width=96, channels=(8, 16), carried_base=True)).eval()
+    rows = torch.linspace(0.2, 0.8, 32).view(1, 1, 32, 1)
+    sky = torch.cat([rows, 0.5 * rows + 0.3, 1 - rows], dim=1).expand(2, 3, 32, 96).contiguous()  # colour by elevation
+    known = torch.zeros(2, 1, 32, 96)
+    known[0, :, 4:20, 10:30] = 1  # the second panorama shows no sky
+    dome = generator(sky * known, known, generator.sample_latent(2))
+    nearest_seen = sky[0][:, torch.arange(32).clamp(4, 19)]  # elevations it does not reach take the nearest it does
+    torch.testing.assert_close(dome[0], nearest_seen, atol=1e-5, rtol=0)  # each elevation's colour, all the way round
+    torch.testing.assert_close(dome[1], torch.full_like(dome[1], 0.5), atol=1e-6, rtol=0)
+    loss = (dome - 1).square().mean()
+    loss.backward()
+    assert generator.to_rgb.weight.grad.abs().sum() > 0  # the learnt change starts at none but is trained
+
+
 def test_discriminator_scales_and_features():
     disc = MultiScaleDiscriminator(DiscriminatorConfig(in_channels=4, channels=8, layers=3, scales=2))
     outputs = disc(torch.rand(2, 4, 64, 64))

@@ -67,6 +67,19 @@ def test_init_weights_with_another_disparity_head_load_with_a_warning(tmp_path, 
     assert load_checkpoint(weights, network="depth_sky").config.disparity_output == "exp"
 
 
+def test_the_sky_recipe_completes_the_carried_sky_and_warns_when_continuing_a_generator_without_it(tmp_path, tiny_worlds,
+                                                                                                   caplog):
+    first, _ = train("sky", SkyTrainConfig(worlds=str(tiny_worlds), out=str(tmp_path / "a"), fast_dev_run=True,
+                                           carried_base=False, **TINY))
+    assert load_checkpoint(first).config.carried_base is False
+    caplog.clear()
+    weights, _ = train("sky", SkyTrainConfig(worlds=str(tiny_worlds), out=str(tmp_path / "b"), fast_dev_run=True,
+                                             init_weights=str(first), **TINY))
+    assert "trained with carried_base=False, this run trains it with True" in caplog.text
+    assert "--no-carried-base" in caplog.text
+    assert load_checkpoint(weights).config.carried_base is True  # the recipe's default
+
+
 def test_init_weights_may_name_a_folder_of_checkpoints(tmp_path, tiny_worlds):
     first, _ = train("depth", DepthTrainConfig(worlds=str(tiny_worlds), out=str(tmp_path / "a"), fast_dev_run=True, **TINY))
     config = DepthTrainConfig(worlds=str(tiny_worlds), out=str(tmp_path / "b"), max_steps=1, learning_rate=0.0,
