@@ -36,6 +36,7 @@ def _run(args: argparse.Namespace) -> int:
     from infinite_nature.evaluate.long_range import TRUTH_KEYS, LongRangeConfig, evaluate_long_range
     from infinite_nature.evaluate.report import psnr_gain, sharpness_ratio, short_range_table, worlds_line
     from infinite_nature.evaluate.short_range import HELD_OUT_SEEDS, VALIDATION_SEEDS, ShortRangeConfig, evaluate_short_range
+    from infinite_nature.evaluate.sky import evaluate_sky_generator
     from infinite_nature.generate.inputs import expand_inputs, load_photo
     from infinite_nature.generate.run import GenerateOptions, prepare_first_frame
     from infinite_nature.generate.weights import load_flight_networks
@@ -79,6 +80,7 @@ def _run(args: argparse.Namespace) -> int:
                "sharpness_ratio_steps_1_5": sharpness_ratio(short, "ours", early)}
     report["depth"] = evaluate_depth(load_depth_sky(networks.depth_weights, device), seeds[: 6 if quick else 40], size,
                                      progress)
+    report["sky_dome"] = evaluate_sky_generator(networks.sky, seeds[: 6 if quick else 40], size, progress)
 
     long_config = LongRangeConfig(seeds=seeds[50 : 51 if quick else 50 + args.flights],
                                   steps=30 if quick else args.steps, size=size, sheet_every=10 if quick else 50,
@@ -130,7 +132,8 @@ def _run(args: argparse.Namespace) -> int:
                            f"Lab error {report['long_range_vs_truth']['coarse_lab_error']:.2f} (mean of {len(with_truth)} flights)"]
     summary = (f"{args.seed_set} worlds: PSNR gain over warp + Telea (steps 1-5): {report['psnr_gain_over_telea_steps_1_5_db']:+.2f} dB; "
                f"sharpness / truth: {report['sharpness_ratio_steps_1_5']:.2f}; depth AbsRel {report['depth']['abs_rel']:.3f} "
-               f"(median {report['depth']['abs_rel_median']:.3f}), sky IoU {report['depth']['sky_iou']:.3f}")
+               f"(median {report['depth']['abs_rel_median']:.3f}), sky IoU {report['depth']['sky_iou']:.3f}; "
+               f"sky generator: L1 to the dome where the view showed no sky {report['sky_dome']['unseen_sky_l1']:.3f}")
     markdown = "\n".join([table, "", worlds_line(short_by_world), "", summary, "", *long_lines, ""])
     print(markdown)
     write_text_atomic(out / "report.json", json.dumps(report, indent=2))

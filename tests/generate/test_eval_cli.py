@@ -14,9 +14,13 @@ def test_quick_eval_writes_reports_with_baselines(tmp_path, tiny_weights, capsys
     captured = capsys.readouterr()
     printed = captured.out
     assert "| warp_telea |" in printed and "PSNR gain over warp + Telea" in printed
-    for bar in ("short range: 100%", "depth + sky: 100%", "world5050: 100%"):  # long work shows progress
+    for bar in ("short range: 100%", "depth + sky: 100%", "sky domes: 100%", "world5050: 100%"):  # long work shows progress
         assert bar in captured.err, captured.err
     report = json.loads((out / "report.json").read_text())
+    sky_dome = report["sky_dome"]
+    assert list(sky_dome["unseen_sky_l1_by_seed"]) == [str(s) for s in range(5000, 5006)]
+    assert 0 < sky_dome["unseen_sky_l1"] < 1
+    assert f"sky generator: L1 to the dome where the view showed no sky {sky_dome['unseen_sky_l1']:.3f}" in printed
     short = report["short_range"]
     assert set(short) == {"ours", "warp", "warp_telea", "truth"}
     for method in ("ours", "warp", "warp_telea"):
