@@ -13,8 +13,6 @@ from infinite_nature.cli.lightning_logs import quiet_lightning_logs
 from infinite_nature.config import add_arguments, merge
 from infinite_nature.train.configs import RECIPES, load_yaml_config
 
-SHIPPED_DEFAULT = Path(__file__).resolve().parents[1] / "weights" / "default"  # models.pretrained reads it (torch-free here)
-
 SUMMARIES = {
     "depth": "depth + sky network: supervised on exported worlds (or pseudo-labels of a photo folder)",
     "refiner": "refinement generator: cycle consistency on still photos + hinge GAN",
@@ -45,7 +43,10 @@ def _run(args: argparse.Namespace) -> int:
 def _promote(args: argparse.Namespace) -> int:
     from infinite_nature.train.promotion import Measures, candidate_networks, compare, promote
 
-    candidate, into = Path(args.export), Path(args.into)
+    from infinite_nature.generate.weights import DEFAULT_SET
+    from infinite_nature.models.pretrained import WEIGHTS_ROOT
+
+    candidate, into = Path(args.export), Path(args.into or WEIGHTS_ROOT / DEFAULT_SET)
     candidate_networks(candidate, into)  # usage errors before any measuring
     if not args.dry_run:
         check_output_folder(into, f"--into {into}")
@@ -85,8 +86,7 @@ def add_parser(subparsers: argparse._SubParsersAction, summary: str) -> None:
         "least one network improved, 1 when none did.",
     )
     promote.add_argument("export", metavar="EXPORT", help="a training run's OUT/export folder (or any folder of checkpoints)")
-    promote.add_argument("--into", default=str(SHIPPED_DEFAULT),
-                         help="the weights folder to update (default: the package's shipped default set)")
+    promote.add_argument("--into", help="the weights folder to update (default: the package's shipped default set)")
     promote.add_argument("--dry-run", action="store_true", help="measure and report; replace nothing")
     promote.add_argument("--quick", action="store_true", help="a few small views (tests); the verdicts say nothing of quality")
     promote.add_argument("--quiet", action="store_true", help="no progress bars")

@@ -14,6 +14,7 @@ same thing without sidecars.
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,6 +24,18 @@ SKY_SUFFIX = ".sky.png"
 CAMERA_SUFFIX = ".camera.json"
 MANIFEST = "manifest.json"
 SIDECAR_MARKERS = (".sky.", ".depth.", ".camera.")
+_WORLD_VIEW = re.compile(r"world_(\d+)")  # a world export's view: world_SEED (7 digits, more past 9,999,999)
+
+
+def world_view_stem(seed: int) -> str:
+    """The file stem of world ``seed``'s start view in an export (``world export``)."""
+    return f"world_{seed:07d}"
+
+
+def world_seed_of(name: str) -> int | None:
+    """The world seed an exported file's name carries (its start view's or a path view's); None for others."""
+    match = _WORLD_VIEW.match(name)
+    return int(match.group(1)) if match else None
 
 
 @dataclass(frozen=True)

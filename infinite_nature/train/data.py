@@ -19,7 +19,7 @@ import torch
 import torch.nn.functional as F
 from tqdm import tqdm
 
-from infinite_nature.data.layout import CollectionItem, scan_collection
+from infinite_nature.data.layout import CollectionItem, scan_collection, world_view_stem
 from infinite_nature.data.reader import UnreadableImage, load_item, read_rgb
 from infinite_nature.disparity import DISPARITY_MIN, normalise_metric_depth
 from infinite_nature.errors import InfiniteNatureError, UsageError
@@ -69,11 +69,11 @@ class WorldSeed:
 
     @property
     def held_out(self) -> bool:
-        return _held_out(f"world_{self.seed:07d}.jpg")
+        return _held_out(world_view_stem(self.seed) + ".jpg")
 
 
-def world_seeds(spec: str, resolution: int) -> list[WorldSeed] | None:
-    """The views of ``--worlds seeds:A-B`` (None for any other --worlds, an export's folder)."""
+def seed_range(spec: str) -> range | None:
+    """The seeds ``seeds:A-B`` names (None for anything else, such as an export's folder)."""
     if not spec.startswith(WORLD_SEEDS_PREFIX):
         return None
     first, dash, last = spec[len(WORLD_SEEDS_PREFIX):].partition("-")
@@ -83,6 +83,14 @@ def world_seeds(spec: str, resolution: int) -> list[WorldSeed] | None:
         seeds = None
     if not seeds or seeds.start < 0:
         raise UsageError(f"--worlds {spec}: expected seeds:FIRST-LAST, whole numbers with 0 <= FIRST <= LAST")
+    return seeds
+
+
+def world_seeds(spec: str, resolution: int) -> list[WorldSeed] | None:
+    """The views of ``--worlds seeds:A-B`` (None for any other --worlds, an export's folder)."""
+    seeds = seed_range(spec)
+    if seeds is None:
+        return None
     if len(seeds) > MAX_WORLD_SEEDS:
         raise UsageError(f"--worlds {spec}: {len(seeds):,} worlds, more than the {MAX_WORLD_SEEDS:,} a run can list")
     size = round(resolution * RENDER_SCALE)

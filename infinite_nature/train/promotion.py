@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import datetime
 import json
-import re
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -27,6 +26,7 @@ from pathlib import Path
 import torch
 
 from infinite_nature.atomic import atomic_path, write_text_atomic
+from infinite_nature.data.layout import world_seed_of
 from infinite_nature.errors import UsageError
 from infinite_nature.evaluate.depth import evaluate_depth
 from infinite_nature.evaluate.report import psnr_gain, sharpness_ratio
@@ -35,13 +35,12 @@ from infinite_nature.evaluate.sky import evaluate_sky_generator
 from infinite_nature.generate.weights import DEFAULT_SET, NETWORK_FILES, FlightNetworks
 from infinite_nature.models import load_checkpoint, load_pretrained
 from infinite_nature.models.checkpoint import checkpoint_paths, read_checkpoint_config
-from infinite_nature.train.data import WORLD_SEEDS_PREFIX
+from infinite_nature.train.data import seed_range
 
 IOU_SLACK = 0.005  # a promoted depth network's sky IoU may fall by at most this
 SHARPNESS_BAR = 0.25  # the refiner's sharpness within this share of the truth's (issue #5's bar)
 SHORT_RANGE_STEPS = (1, 2, 5)
 HISTORY_MARKER = "New weights replace these only when the held-out metrics improve"
-EXPORTED_SEED = re.compile(r"world_(\d+)")  # an exported view's file name (world/export.py)
 
 
 @dataclass(frozen=True)
@@ -67,12 +66,14 @@ class Verdict:
     reason: str
 
 
-def _depth_metrics(network, measures: Measures, progress: bool) -> dict[str, float]:
+def _depth_metrics(network, current: Path, measures: Measures, progress: bool) -> dict[str, float]:
     report = evaluate_depth(network, HELD_OUT_SEEDS[: measures.views], measures.size, progress)
     return {"abs_rel": report["abs_rel"], "sky_iou": report["sky_iou"]}
 
 
-def _refiner_metrics(network, sky_generator, measures: Measures, progress: bool) -> dict[str, float]:
+def _refiner_metrics(network, current: Path, measures: Measures, progress: bool) -> dict[str, float]:
+    """Flown with ``current``'s sky generator (the shipped one where it has none), so that only the refiner differs."""
+    sky_generator = _network(current, "sky_generator")
     config = ShortRangeConfig(seeds=HELD_OUT_SEEDS[: measures.worlds], size=measures.size, steps=SHORT_RANGE_STEPS,
                               progress=progress)
     results, _ = evaluate_short_range(config, FlightNetworks(network, sky_generator, None))
@@ -80,7 +81,7 @@ def _refiner_metrics(network, sky_generator, measures: Measures, progress: bool)
     return {"psnr_gain_over_telea_db": psnr_gain(results, steps), "sharpness_ratio": sharpness_ratio(results, "ours", steps)}
 
 
-def _sky_metrics(network, measures: Measures, progress: bool) -> dict[str, float]:
+def _sky_metrics(network, current: Path, measures: Measures, progress: bool) -> dict[str, float]:
     report = evaluate_sky_generator(network, HELD_OUT_SEEDS[: measures.views], measures.size, progress)
     return {"unseen_sky_l1": report["unseen_sky_l1"]}
 
@@ -112,8 +113,13 @@ def _sky_verdict(current: dict[str, float], candidate: dict[str, float]) -> tupl
     return True, f"unseen-sky L1 {old:.4f} -> {new:.4f}"
 
 
-VERDICTS: dict[str, Callable[[dict[str, float], dict[str, float]], tuple[bool, str]]] = {
-    "depth_sky": _depth_verdict, "refiner": _refiner_verdict, "sky_generator": _sky_verdict,
+Metrics = dict[str, float]
+Measure = Callable[[torch.nn.Module, Path, Measures, bool], Metrics]  # (network, the folder it would replace, ...)
+Judge = Callable[[Metrics, Metrics], tuple[bool, str]]  # (current, candidate) -> (improved, why)
+JUDGES: dict[str, tuple[Measure, Judge]] = {
+    "depth_sky": (_depth_metrics, _depth_verdict),
+    "refiner": (_refiner_metrics, _refiner_verdict),
+    "sky_generator": (_sky_metrics, _sky_verdict),
 }
 
 
@@ -146,14 +152,13 @@ def trained_on_held_out(training: dict[str, object]) -> list[int]:
     data = training.get("data")
     if not isinstance(data, str):
         return []
-    if data.startswith(WORLD_SEEDS_PREFIX):
-        first, _, last = data[len(WORLD_SEEDS_PREFIX):].partition("-")
-        seeds = set(range(int(first), int(last) + 1)) if first.isdigit() and last.isdigit() else set()
-    elif Path(data).is_dir():
-        seeds = {int(m.group(1)) for p in Path(data).rglob("world_*") if (m := EXPORTED_SEED.match(p.name))}
-    else:
-        return []
-    return sorted(seeds.intersection(HELD_OUT_SEEDS))
+    try:
+        seeds = seed_range(data)
+    except UsageError:  # a record's text, not a flag: not a range then
+        seeds = None
+    if seeds is None and Path(data).is_dir():
+        seeds = {world_seed_of(path.name) for path in Path(data).rglob("world_*")}
+    return [seed for seed in HELD_OUT_SEEDS if seed in (seeds or ())]
 
 
 def _network(folder: Path, name: str) -> torch.nn.Module:
@@ -175,15 +180,9 @@ def compare(candidate: Path, current: Path, measures: Measures = Measures(), pro
                       "held-out metrics would not be held out")
             verdicts.append(Verdict(name, {}, {}, False, reason))
             continue
-        old, new = (_network(folder, name) for folder in (current, candidate))
-        if name == "depth_sky":
-            metrics = [_depth_metrics(net, measures, progress) for net in (old, new)]
-        elif name == "refiner":
-            sky = _network(current, "sky_generator")
-            metrics = [_refiner_metrics(net, sky, measures, progress) for net in (old, new)]
-        else:
-            metrics = [_sky_metrics(net, measures, progress) for net in (old, new)]
-        improved, reason = VERDICTS[name](*metrics)
+        measure, judge = JUDGES[name]
+        metrics = [measure(_network(folder, name), current, measures, progress) for folder in (current, candidate)]
+        improved, reason = judge(*metrics)
         verdicts.append(Verdict(name, metrics[0], metrics[1], improved, reason))
     return verdicts
 

@@ -12,7 +12,7 @@ from tqdm import tqdm
 
 from infinite_nature import __version__
 from infinite_nature.atomic import make_output_folder
-from infinite_nature.data.layout import CAMERA_SUFFIX, DEPTH_SUFFIX, MANIFEST, SKY_SUFFIX
+from infinite_nature.data.layout import CAMERA_SUFFIX, DEPTH_SUFFIX, MANIFEST, SKY_SUFFIX, world_view_stem
 from infinite_nature.data.writer import write_image, write_json, write_npy
 from infinite_nature.workers import process_pool
 from infinite_nature.world.world import World
@@ -32,7 +32,7 @@ class ExportSummary:
 
 
 def _paths(out: Path, seed: int, path_step: int = 0) -> dict[str, Path]:
-    stem = out / (f"world_{seed:07d}" + (f"{PATH_STEP_INFIX}{path_step:02d}" if path_step else ""))
+    stem = out / (world_view_stem(seed) + (f"{PATH_STEP_INFIX}{path_step:02d}" if path_step else ""))
     return {
         "image": stem.with_suffix(".jpg"),
         "depth": stem.with_name(stem.name + DEPTH_SUFFIX),
