@@ -17,7 +17,7 @@ import traceback
 from collections.abc import Iterator, Sequence
 
 from infinite_nature import __version__
-from infinite_nature.errors import InfiniteNatureError, Terminated, UsageError
+from infinite_nature.errors import InfiniteNatureError, Terminated, UsageError, describe_unexpected
 
 PROG = "infinite-nature"
 # libraries that print their log records with a handler of their own: passed on to ours as
@@ -114,9 +114,5 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as error:  # anything unexpected: one line, the traceback only with --debug
         if debug:
             traceback.print_exc()
-        detail = str(error).splitlines()[0] if str(error) else ""
-        print(
-            f"{PROG}: internal error: {type(error).__name__}: {detail} (rerun with --debug for the traceback)",
-            file=sys.stderr,
-        )
+        print(f"{PROG}: {describe_unexpected(error)}", file=sys.stderr)
         return 1

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import traceback
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -12,7 +13,7 @@ from infinite_nature.cli.arguments import depth_backend, meander, non_negative_i
 from infinite_nature.cli.lightning_logs import quiet_lightning_logs
 from infinite_nature.depth import BACKEND_NAMES
 from infinite_nature.device import DEVICE_CHOICES, resolve_device
-from infinite_nature.errors import InfiniteNatureError, UsageError
+from infinite_nature.errors import InfiniteNatureError, UsageError, describe_unexpected
 from infinite_nature.generate.choices import DEFAULT_FORMAT, DEFAULT_MAX_PIXELS, FORMATS, MAX_MEANDER, PATHS, PRECISIONS
 
 if TYPE_CHECKING:
@@ -124,11 +125,15 @@ def _run(args: argparse.Namespace) -> int:
             results.append(generate_one(first, outputs[index], networks, options, device))
             print(f"wrote {outputs[index]} ({results[-1]['frames']} frames, {results[-1]['fps']} fps, "
                   f"{results[-1]['recoveries']} auto-pilot recoveries)")
-        except InfiniteNatureError as error:
+        except Exception as error:  # in a batch, one input's failure (ours or unexpected) leaves the rest to run
             if len(outputs) == 1:
                 raise
-            failures.append((names[index], str(error)))
-            print(f"failed: {error}")
+            if args.debug and not isinstance(error, InfiniteNatureError):
+                traceback.print_exc()
+            message = (str(error) if isinstance(error, InfiniteNatureError)
+                       else f"{inputs[index] if inputs else names[index]}: {describe_unexpected(error)}")
+            failures.append((names[index], message))
+            print(f"failed: {message}")
     if world_size > 1:  # the first process reports for all (one input: it flew it, or raised above)
         if len(outputs) > 1:
             results, failures = _gathered(results, failures, names, world_size)

@@ -3,6 +3,7 @@
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import imageio_ffmpeg
 import torch
@@ -160,6 +161,35 @@ def test_batch_continues_after_a_failure_and_summarises(tmp_path, tiny_weights, 
     with Image.open(out / "a.gif") as gif:
         assert gif.n_frames == 3 and gif.size == (64, 48)
     assert len(json.loads(summary.read_text())["failures"]) == 1
+
+
+def test_an_unexpected_error_on_one_input_leaves_the_batch_running(tmp_path, tiny_weights, photo, capsys, monkeypatch):
+    """A bug or the machine's failure (here injected as a RuntimeError while flying b.jpg) costs
+    that input only: the others are written and the summary names it as an internal error. With
+    ``--devices N`` this is also what keeps the other processes from waiting for it forever."""
+    import infinite_nature.generate.run as run
+
+    real = run.generate_one
+
+    def failing_on_b(first, output, *rest):
+        if Path(output).stem == "b":
+            raise RuntimeError("out of memory\nsecond line")
+        return real(first, output, *rest)
+
+    monkeypatch.setattr(run, "generate_one", failing_on_b)
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for name in ("a.jpg", "b.jpg", "c.jpg"):
+        (folder / name).write_bytes(photo.read_bytes())
+    out, summary = tmp_path / "out", tmp_path / "summary.json"
+    code = main(base_args(tiny_weights, str(folder), "--frames", "2", "--output-dir", str(out), "--summary", str(summary)))
+    assert code == 1
+    captured = capsys.readouterr()
+    assert "summary: 2 written, 1 failed" in captured.out and "Traceback" not in captured.out + captured.err
+    assert sorted(p.name for p in out.iterdir()) == ["a.mp4", "c.mp4"]
+    [(name, message)] = json.loads(summary.read_text())["failures"]
+    assert name == "b" and message == (f"{folder / 'b.jpg'}: internal error: RuntimeError: out of memory "
+                                       "(rerun with --debug for the traceback)")
 
 
 def test_two_processes_share_a_batch_and_report_it_once(tmp_path, tiny_weights, photo):
