@@ -71,6 +71,10 @@ class DepthTrainConfig(TrainConfig):
     sky_weight: float = _f(0.2, "weight of the sky BCE loss", minimum=0)
     far_view_weight: float = _f(0.0, "draw views of far terrain more often: weight (median ground depth / the "
                                 "collection's median) ** this, clipped to [1/8, 8] (0: uniform draws)", minimum=0)
+    depth_range_weight: float = _f(0.0, "draw views with a near rock face or crest before farther ground more often: "
+                                   "weight (the view's 95th percentile of ground disparity over its median / the "
+                                   "collection's median of that) ** this, times the far-view weight, clipped to "
+                                   "[1/8, 8] (0: not by depth range)", minimum=0)
     colour_jitter: float = _f(0.0, "random hue, saturation, contrast, brightness, gamma and white balance of the "
                               "input views, 0-1 (1: any hue); the worlds' narrow palette otherwise teaches "
                               "depth from colour (0: the views' own colours)", minimum=0, maximum=1)

@@ -309,23 +309,41 @@ class StepBatches:
         return crops
 
 
-def far_view_weights(samples: list[Sample], power: float, progress: bool = True) -> list[float]:
-    """Draw weights that favour views of far terrain: (median ground depth of the view / median of
-    those over the collection) ** ``power``, clipped to [1/8, 8].
+def view_draw_weights(samples: list[Sample], far_power: float = 0.0, range_power: float = 0.0,
+                      progress: bool = True) -> list[float]:
+    """Draw weights that favour the depth network's hardest views, clipped to [1/8, 8]: the
+    product of (median ground depth of the view / median of those over the collection) **
+    ``far_power`` and (its depth range / the collection's median depth range) ** ``range_power``,
+    the depth range being the ground's 95th percentile of disparity over its median.
 
-    Views over distant terrain are a small share of a collection and the depth network's worst
-    (their disparities are small and their shape is not the near ground's "lower is nearer"
-    ramp); drawn uniformly they get too few steps. ``power`` 0 gives uniform weights; a view
-    without ground (all sky) gets weight 1.
+    Views over distant terrain, and views with a near rock face or crest in front of farther
+    ground (a depth range over 4: one view in twenty of the worlds, 6 of the harness's 40, with
+    three to four times the others' error), are small shares of a collection and the
+    network's worst; drawn uniformly they get too few steps. Both powers 0 give
+    uniform weights; a view without ground (all sky) gets weight 1.
     """
-    medians = []
+    medians: list[float | None] = []
+    ranges: list[float | None] = []
     for sample in tqdm(samples, desc="weighing views", unit="view", disable=not progress):
         loaded = load_sample(sample)
-        ground = loaded["disparity"][~loaded["sky"]]
-        medians.append(1.0 / float(ground.median().clamp_min(DISPARITY_MIN)) if ground.numel() else None)
-    known = [m for m in medians if m is not None]
-    typical = float(np.median(known)) if known else 1.0
-    return [1.0 if m is None else min(max((m / typical) ** power, 1 / 8), 8.0) for m in medians]
+        ground = loaded["disparity"][~loaded["sky"]].clamp_min(DISPARITY_MIN)
+        if not ground.numel():
+            medians.append(None)
+            ranges.append(None)
+            continue
+        median = float(ground.median())
+        medians.append(1.0 / median)
+        ranges.append(float(torch.quantile(ground.float(), 0.95)) / median)
+    typical_median = float(np.median([m for m in medians if m is not None] or [1.0]))
+    typical_range = float(np.median([r for r in ranges if r is not None] or [1.0]))
+    weights = []
+    for median, spread in zip(medians, ranges):
+        if median is None:
+            weights.append(1.0)
+            continue
+        weight = (median / typical_median) ** far_power * (spread / typical_range) ** range_power
+        weights.append(min(max(weight, 1 / 8), 8.0))
+    return weights
 
 
 class StepTicker(torch.utils.data.IterableDataset):

@@ -12,9 +12,9 @@ from infinite_nature.train.data import (
     HeldOutSet,
     StepBatches,
     StepTicker,
-    far_view_weights,
     prepare_collection,
     split,
+    view_draw_weights,
     world_seeds,
 )
 from infinite_nature.train.pairs import HeldOutPairs, PairBatches, find_path_pairs
@@ -33,6 +33,7 @@ class CollectionDataModule(L.LightningDataModule):
         self.config, self.flip, self.pairs = config, flip, pairs
         # the depth recipe's draws and augmentations (the other recipes' configs have none of them)
         self.far_view_weight = getattr(config, "far_view_weight", 0.0)  # power of the far-view draw weights
+        self.depth_range_weight = getattr(config, "depth_range_weight", 0.0)  # power of the depth-range draw weights
         self.colour_jitter = getattr(config, "colour_jitter", 0.0)  # strength of the views' colour jitter
         self.clouds = getattr(config, "clouds", 0.0)  # share of the views with clouds painted into their sky
         self.batches: StepBatches | PairBatches | PrefetchedBatches | None = None
@@ -58,7 +59,9 @@ class CollectionDataModule(L.LightningDataModule):
             self._setup_pairs(folder, samples)
         else:
             train, held_out = split(samples)
-            weights = far_view_weights(train, self.far_view_weight, config.progress) if self.far_view_weight else None
+            weights = None
+            if self.far_view_weight or self.depth_range_weight:
+                weights = view_draw_weights(train, self.far_view_weight, self.depth_range_weight, config.progress)
             self.batches = StepBatches(train, config.resolution, config.batch_size, config.seed, flip=self.flip,
                                        weights=weights, colour_jitter=self.colour_jitter, clouds=self.clouds)
             self.held_out = HeldOutSet(held_out[:64], config.resolution)
