@@ -1,4 +1,5 @@
-"""Which views training batches draw: uniform by default, far terrain or a wide depth range favoured on request."""
+"""Which views training batches draw: uniform by default, far terrain or a wide depth range
+favoured on request."""
 
 import numpy as np
 import pytest
@@ -6,7 +7,7 @@ import torch
 from PIL import Image
 
 from infinite_nature.cli import main
-from infinite_nature.train.data import StepBatches, load_sample, view_draw_weights, prepare_collection
+from infinite_nature.train.data import StepBatches, load_sample, prepare_collection, view_draw_weights
 
 
 def _median_depth(sample) -> float:
@@ -67,6 +68,7 @@ def test_a_view_without_ground_gets_a_neutral_weight(tiny_worlds, tmp_path):
     assert len(all_sky) == 1 and weights[all_sky[0]] == 1.0
     others = [s for i, s in enumerate(samples) if i != all_sky[0]]
     assert [w for i, w in enumerate(weights) if i != all_sky[0]] == view_draw_weights(others, 1.0, 1.0, progress=False)
+
 
 def test_weighted_batches_draw_by_weight_and_stay_reproducible(tiny_worlds):
     samples = prepare_collection(tiny_worlds, progress=False)
