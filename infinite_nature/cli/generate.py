@@ -131,7 +131,7 @@ def _run(args: argparse.Namespace) -> int:
             if args.debug and not isinstance(error, InfiniteNatureError):
                 traceback.print_exc()
             message = (str(error) if isinstance(error, InfiniteNatureError)
-                       else f"{inputs[index] if inputs else names[index]}: {describe_unexpected(error)}")
+                       else f"{inputs[index]}: {describe_unexpected(error)}")  # a batch has input files
             failures.append((names[index], message))
             print(f"failed: {message}")
     if world_size > 1:  # the first process reports for all (one input: it flew it, or raised above)

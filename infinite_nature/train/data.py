@@ -322,28 +322,20 @@ def view_draw_weights(samples: list[Sample], far_power: float = 0.0, range_power
     network's worst; drawn uniformly they get too few steps. Both powers 0 give
     uniform weights; a view without ground (all sky) gets weight 1.
     """
-    medians: list[float | None] = []
-    ranges: list[float | None] = []
+    stats: list[tuple[float, float] | None] = []  # (median ground depth, depth range); None: no ground
     for sample in tqdm(samples, desc="weighing views", unit="view", disable=not progress):
         loaded = load_sample(sample)
         ground = loaded["disparity"][~loaded["sky"]].clamp_min(DISPARITY_MIN)
-        if not ground.numel():
-            medians.append(None)
-            ranges.append(None)
-            continue
-        median = float(ground.median())
-        medians.append(1.0 / median)
-        ranges.append(float(torch.quantile(ground.float(), 0.95)) / median)
-    typical_median = float(np.median([m for m in medians if m is not None] or [1.0]))
-    typical_range = float(np.median([r for r in ranges if r is not None] or [1.0]))
-    weights = []
-    for median, spread in zip(medians, ranges):
-        if median is None:
-            weights.append(1.0)
-            continue
-        weight = (median / typical_median) ** far_power * (spread / typical_range) ** range_power
-        weights.append(min(max(weight, 1 / 8), 8.0))
-    return weights
+        if ground.numel():
+            median = float(ground.median())
+            stats.append((1.0 / median, float(torch.quantile(ground, 0.95)) / median))
+        else:
+            stats.append(None)
+    known = [s for s in stats if s is not None]
+    typical_depth, typical_range = (float(v) for v in np.median(known, axis=0)) if known else (1.0, 1.0)
+    return [1.0 if s is None else
+            min(max((s[0] / typical_depth) ** far_power * (s[1] / typical_range) ** range_power, 1 / 8), 8.0)
+            for s in stats]
 
 
 class StepTicker(torch.utils.data.IterableDataset):
