@@ -44,7 +44,9 @@ from infinite_nature.generate.hole_refiner import refine_holes
 from infinite_nature.geometry.intrinsics import intrinsics_from_fov
 from infinite_nature.geometry.pose import relative_pose
 from infinite_nature.render.aerial_perspective import AerialPerspective, distances_from
-from infinite_nature.render.fill import keep_rendered, render_for_refiner
+from infinite_nature.render.fill import (
+    SKY_LABEL, WATER_LABEL, keep_rendered, render_for_refiner, splatted_ground, splatted_label,
+)
 from infinite_nature.render.free_space import SourceView
 from infinite_nature.render.inpaint import axis_neighbours, nearest_known_along, pull_push, within_leeway
 from infinite_nature.render.resample import finer_view
@@ -118,11 +120,11 @@ def sky_in_holes(refined_sky: torch.Tensor, sky: torch.Tensor, valid: torch.Tens
 
 
 def _water_around(splatted: SplatResult) -> torch.Tensor:  # [1, 1, H, W] bool
-    """Where rendered water surrounds each pixel: the splatted water label (feature 4) carried into
-    the holes from the rendered ground round them (pull-push), at least half of it. Rendered
-    pixels keep their own label."""
-    rendered_water = splatted.features[:, 4:5] > 0.5
-    return pull_push(rendered_water.float(), splatted.valid & (splatted.features[:, 3:4] <= 0.5)) > 0.5
+    """Where rendered water surrounds each pixel: the splatted water label carried into the holes
+    from the rendered ground round them (pull-push), at least half of it. Rendered pixels keep
+    their own label."""
+    rendered_water = splatted_label(splatted, WATER_LABEL) > 0.5
+    return pull_push(rendered_water.float(), splatted_ground(splatted)) > 0.5
 
 
 class Anchor(NamedTuple):
@@ -278,11 +280,11 @@ class Flight:
         splatted = render_for_refiner(features, anchor.disparity, anchor.intrinsics, transform, target_k, anchor.detail)
         if self.water is None and self.haze is None:
             return splatted
-        ground = splatted.valid & (splatted.features[:, 3:4] <= 0.5)
-        rgb, labels = splatted.features[:, :3], splatted.features[:, 3:4]
+        ground = splatted_ground(splatted)
+        rgb, labels = splatted.features[:, :3], splatted_label(splatted, SKY_LABEL)
         land = ground.float()  # how much of each pixel is ground other than water
         if self.water is not None:
-            label = splatted.features[:, 4:5]  # the anchor's water label, splatted: a share at its edges
+            label = splatted_label(splatted, WATER_LABEL)
             water = ground & ((label > 0.5) | self.water.covers(seen, splatted.disparity, WATER_TOLERANCE))
             water_share = torch.where(water, label.clamp(0, 1), 0.0)
             rgb = reshade(rgb, water_share, seen, anchor.pose[:3, 3], self.water)
@@ -317,7 +319,7 @@ class Flight:
         Rendered disparity is not clipped at the near plane (1): a surface nearer than that,
         clipped, moved back out to 1 unit at every new anchor and flew along with the camera."""
         valid = splatted.valid
-        splat_sky = splatted.features[:, 3:4] > 0.5
+        splat_sky = splatted_label(splatted, SKY_LABEL) > 0.5
         if self.keep_visible and bool(valid.all()):
             return splatted.features[:, :3], splatted.disparity.clamp_min(DISPARITY_MIN), splat_sky
         with self._autocast():
@@ -367,7 +369,7 @@ class Flight:
         frame over the built-in example's island (fills a little farther than the ground beside
         them) had taken the water's pale colour, grey blobs by frame 450."""
         on_water = ~splatted.valid & ~sky & around & self.water.covers(seen, disparity, WATER_TOLERANCE)
-        rendered_water = splatted.valid & (splatted.features[:, 4:5] > 0.5)
+        rendered_water = splatted.valid & (splatted_label(splatted, WATER_LABEL) > 0.5)
         if not (bool(on_water.any()) and bool(rendered_water.any())):
             return rgb
         profile = seen.colour.to(rgb)
@@ -398,7 +400,7 @@ class Flight:
             rgb = torch.where(torch.isfinite(rgb), rgb, self.rgb)
             disparity = torch.where(torch.isfinite(disparity), disparity, self.disparity)
         if self.water is not None:  # rendered water as _splat_from found it; a hole takes its surroundings' label
-            rendered_water = splatted.features[:, 4:5] > 0.5  # or its fill lies on the plane
+            rendered_water = splatted_label(splatted, WATER_LABEL) > 0.5  # or its fill lies on the plane
             holes = water_around | self.water.covers(seen, disparity, WATER_TOLERANCE)
             self.water_mask = torch.where(splatted.valid, rendered_water, holes) & ~sky
         self.rgb, self.disparity, self.sky = rgb.clamp(0, 1), disparity, sky

@@ -1,6 +1,7 @@
 """What a splatted view needs before and after the refiner, shared by the flight loop and the
 refiner's training (so the network trains on exactly what it sees in a flight).
 
+* ``SKY_LABEL``, ``WATER_LABEL``: where the labels lie among the splatted features;
 * ``render_for_refiner``: splat, ``cover_magnified``, ``fill_small_holes``, then colour read
   backwards from the source (``render.resample``), which also gives the interpolated cracks
   real texture;
@@ -138,6 +139,21 @@ def cover_surfaces(
         coverage=torch.where(shown, ones, splatted.coverage),
         valid=splatted.valid | shown,
     )
+
+
+# The features the flight and the refiner's training splat: colour (channels 0-2), then the
+# source's sky label and, where a flight has water, its water label. Splatted, a label is a
+# share of the pixel (fractional at the label's edges).
+SKY_LABEL, WATER_LABEL = 3, 4
+
+
+def splatted_label(splatted: SplatResult, channel: int) -> torch.Tensor:  # [B, 1, H, W] share in [0, 1]
+    return splatted.features[:, channel:channel + 1]
+
+
+def splatted_ground(splatted: SplatResult) -> torch.Tensor:  # [B, 1, H, W] bool
+    """Rendered pixels that show ground (water included), not sky."""
+    return splatted.valid & (splatted_label(splatted, SKY_LABEL) <= 0.5)
 
 
 def render_for_refiner(

@@ -26,7 +26,7 @@ from infinite_nature.models import (
     load_checkpoint,
     save_checkpoint,
 )
-from infinite_nature.render.fill import keep_rendered, render_for_refiner
+from infinite_nature.render.fill import SKY_LABEL, keep_rendered, render_for_refiner, splatted_label
 from infinite_nature.render.sky_dome import view_to_panorama
 from infinite_nature.train.configs import DepthTrainConfig, RefinerTrainConfig, SkyTrainConfig, TrainConfig
 from infinite_nature.train.cycle import random_motion, there_and_back
@@ -278,7 +278,7 @@ class TrajectoryRefinerModule(RefinerModule):
         refined = generator_net(splatted.features[:, :3], splatted.disparity, splatted.valid.to(rgb.dtype),
                                 generator_net.encode_style(rgb), latent)
         shown_rgb, shown_disparity, kept = keep_rendered(refined.rgb, refined.disparity, splatted,
-                                                         splatted.features[:, 3:4] > 0.5)
+                                                         splatted_label(splatted, SKY_LABEL) > 0.5)
         return splatted, refined, torch.cat([shown_rgb, shown_disparity], dim=1), kept
 
     def reconstruction(self, batch, refined, shown, kept) -> torch.Tensor:
