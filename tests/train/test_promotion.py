@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import statistics
 
 import pytest
 import torch
@@ -11,7 +12,7 @@ import torch
 from infinite_nature.cli import main
 from infinite_nature.models import DepthSkyNet, save_checkpoint
 from infinite_nature.models.pretrained import WEIGHTS_ROOT
-from infinite_nature.train.promotion import HISTORY_MARKER
+from infinite_nature.train.promotion import HISTORY_MARKER, JUDGES, paired_change
 
 CARD = f"# Model card\n\n| date | what | metrics |\n|---|---|---|\n| 2026-01-01 | first weights | - |\n\n{HISTORY_MARKER}; add a row here.\n"
 
@@ -62,8 +63,43 @@ def test_a_network_no_better_is_kept_and_nothing_is_written(tmp_path, weights_fo
         shutil.copy(weights_folder / name, candidate / name)
     before = {p.name: p.read_bytes() for p in weights_folder.iterdir()}
     assert main(["train", "promote", str(candidate), "--into", str(weights_folder), "--quick", "--quiet"]) == 1
-    assert "kept the current depth_sky: depth AbsRel" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "kept the current depth_sky: depth AbsRel" in out and "not below zero by more than its standard error" in out
     assert {p.name: p.read_bytes() for p in weights_folder.iterdir()} == before
+
+
+def _depth_figures(by_seed: dict[str, float], sky_iou: float = 0.97, bar_views: int = 10) -> dict:
+    """The depth network's held-out figures, as ``train promote`` measures them, from AbsRel by view."""
+    values = list(by_seed.values())
+    return {"abs_rel": statistics.fmean(values), "abs_rel_median": statistics.median(values),
+            "abs_rel_bar_views": statistics.fmean(values[:bar_views]), "sky_iou": sky_iou, "abs_rel_by_seed": by_seed}
+
+
+def test_the_depth_network_must_improve_view_by_view_beyond_noise():
+    _, judge = JUDGES["depth_sky"]
+    # 40 views: every tenth a hard one (a near crest before far ground), as in the held-out worlds
+    current = {str(5000 + i): 0.4 if i % 10 == 3 else 0.1 + 0.001 * i for i in range(40)}
+    better = {seed: error - 0.01 for seed, error in current.items()}
+    improved, reason = judge(_depth_figures(current), _depth_figures(better))
+    assert improved and "change view by view -0.0100 +- 0.0000" in reason, reason
+    # a lower mean, all of it from the hard views while the others get worse: a trade
+    trade = {seed: error - 0.15 if error > 0.3 else error + 0.005 for seed, error in current.items()}
+    change, error = paired_change(current, trade)
+    assert change + error < 0
+    improved, reason = judge(_depth_figures(current), _depth_figures(trade))
+    assert not improved and "the median rose" in reason, reason
+    # a lower mean from one view's luck while the rest move either way: noise
+    noisy = {seed: error + (-0.2 if seed == "5003" else 0.02 * (-1) ** i) for i, (seed, error) in enumerate(current.items())}
+    assert statistics.fmean(noisy.values()) < statistics.fmean(current.values())
+    improved, reason = judge(_depth_figures(current), _depth_figures(noisy))
+    assert not improved and "not below zero by more than its standard error" in reason, reason
+    # better everywhere but on the bar's views
+    elsewhere = {seed: error + (0.002 if i < 10 else -0.02) for i, (seed, error) in enumerate(current.items())}
+    improved, reason = judge(_depth_figures(current), _depth_figures(elsewhere))
+    assert not improved and "the bar's views got worse" in reason, reason
+    # better depth, but the sky IoU falls too far
+    improved, reason = judge(_depth_figures(current), _depth_figures(better, sky_iou=0.95))
+    assert not improved and "sky IoU fell" in reason, reason
 
 
 def test_a_dry_run_reports_without_replacing(tmp_path, weights_folder, capsys):
@@ -74,10 +110,10 @@ def test_a_dry_run_reports_without_replacing(tmp_path, weights_folder, capsys):
     assert {p.name: p.read_bytes() for p in weights_folder.iterdir()} == before
 
 
-def test_a_network_trained_on_held_out_worlds_is_not_measured_on_them(tmp_path, weights_folder, capsys):
+def test_a_network_trained_on_held_out_or_validation_worlds_is_not_measured_on_them(tmp_path, weights_folder, capsys):
     candidate = _candidate(tmp_path, training={"data": "seeds:4990-5009"})
     assert main(["train", "promote", str(candidate), "--into", str(weights_folder), "--quick", "--quiet"]) == 1
-    assert "trained on 10 held-out world(s) (5000-5009)" in capsys.readouterr().out
+    assert "trained on 10 held-out or validation world(s) (5000-5009)" in capsys.readouterr().out
     exported = tmp_path / "views"  # an export's folder, read for its seeds
     exported.mkdir()
     for seed in (100000, 5042):
@@ -86,7 +122,11 @@ def test_a_network_trained_on_held_out_worlds_is_not_measured_on_them(tmp_path, 
     record["training"] = {"data": str(exported)}
     (candidate / "depth_sky.json").write_text(json.dumps(record))
     assert main(["train", "promote", str(candidate), "--into", str(weights_folder), "--quick", "--quiet"]) == 1
-    assert "trained on 1 held-out world(s) (5042-5042)" in capsys.readouterr().out
+    assert "trained on 1 held-out or validation world(s) (5042-5042)" in capsys.readouterr().out
+    record["training"] = {"data": "seeds:6030-6100"}  # validation worlds: the depth verdict measures 40 of them
+    (candidate / "depth_sky.json").write_text(json.dumps(record))
+    assert main(["train", "promote", str(candidate), "--into", str(weights_folder), "--quick", "--quiet"]) == 1
+    assert "trained on 70 held-out or validation world(s) (6030-6099)" in capsys.readouterr().out
 
 
 def test_refiner_and_sky_generator_are_measured_on_their_own_metrics(tmp_path, tiny_weights, capsys):
