@@ -102,6 +102,33 @@ def test_the_depth_network_must_improve_view_by_view_beyond_noise():
     assert not improved and "sky IoU fell" in reason, reason
 
 
+
+def test_refiner_and_sky_generator_must_improve_beyond_noise_too():
+    _, refiner_judge = JUDGES["refiner"]
+    gains = {str(5000 + i): 1.5 + 0.1 * (i % 5) for i in range(20)}
+
+    def refiner(by_world: dict[str, float]) -> dict:
+        return {"psnr_gain_over_telea_db": statistics.fmean(by_world.values()), "sharpness_ratio": 0.9,
+                "psnr_gain_by_world": by_world}
+
+    steady = {seed: gain + 0.05 for seed, gain in gains.items()}
+    improved, reason = refiner_judge(refiner(gains), refiner(steady))
+    assert improved and "change world by world +0.050 +- 0.000" in reason, reason
+    one_world = {seed: gain + (3.0 if seed == "5007" else -0.1) for seed, gain in gains.items()}  # mean +0.055
+    improved, reason = refiner_judge(refiner(gains), refiner(one_world))
+    assert not improved and "by more than its standard error" in reason, reason
+
+    _, sky_judge = JUDGES["sky_generator"]
+    l1 = {str(5000 + i): 0.05 + 0.01 * (i % 4) for i in range(40)}
+
+    def sky(by_view: dict[str, float]) -> dict:
+        return {"unseen_sky_l1": statistics.fmean(by_view.values()), "unseen_sky_l1_by_seed": by_view}
+
+    assert sky_judge(sky(l1), sky({seed: value - 0.002 for seed, value in l1.items()}))[0]
+    mixed = {seed: value + (-0.05 if seed == "5011" else 0.001) for seed, value in l1.items()}  # mean lower
+    improved, reason = sky_judge(sky(l1), sky(mixed))
+    assert not improved and "by more than its standard error" in reason, reason
+
 def test_a_dry_run_reports_without_replacing(tmp_path, weights_folder, capsys):
     before = {p.name: p.read_bytes() for p in weights_folder.iterdir()}
     assert main(["train", "promote", str(_candidate(tmp_path)), "--into", str(weights_folder), "--quick", "--quiet",
