@@ -11,9 +11,9 @@ improvement by more than its standard error.
   widely (a few views of a near crest before far ground score three times the rest) that a
   lower mean on the bar's 40 views alone is often noise, a trade of one kind of view against
   the rest, or the luck of the best of several runs (model card, History);
-* ``refiner``: PSNR over warp + Telea at steps 1, 2 and 5 along 20 true trajectories
-  (higher, compared world by world), its sharpness within ``SHARPNESS_BAR`` of the truth's (or no farther than the
-  current network's), flown with the current sky generator so that only the refiner differs;
+* ``refiner``: PSNR over warp + Telea at steps 1, 2 and 5 along 20 true trajectories (higher),
+  its sharpness within ``SHARPNESS_BAR`` of the truth's (or no farther than the current
+  network's), flown with the current sky generator so that only the refiner differs;
 * ``sky_generator``: L1 to the world's own dome where the view showed no sky (lower), 40 views.
 
 A promoted network's files replace the current ones atomically; its JSON record keeps the
