@@ -257,9 +257,12 @@ def crop_and_resize(
     return out
 
 
-def random_window(height: int, width: int, rng: random.Random) -> tuple[int, int, int]:
-    """(top, left, side) of a random square covering 70-100% of the short side."""
-    side = int(min(height, width) * rng.uniform(0.7, 1.0))
+CROP_MIN = 0.7  # random crops cover at least this share of the short side
+
+
+def random_window(height: int, width: int, rng: random.Random, least: float = CROP_MIN) -> tuple[int, int, int]:
+    """(top, left, side) of a random square covering ``least`` to all of the short side."""
+    side = int(min(height, width) * rng.uniform(least, 1.0))
     return rng.randint(0, height - side), rng.randint(0, width - side), side
 
 
@@ -269,9 +272,10 @@ def centre_window(height: int, width: int) -> tuple[int, int, int]:
     return (height - side) // 2, (width - side) // 2, side
 
 
-def random_crop(sample: dict[str, torch.Tensor], resolution: int, rng: random.Random, flip: bool) -> dict[str, torch.Tensor]:
-    """A random square crop (70-100% of the short side) resized to ``resolution``, maybe mirrored."""
-    top, left, side = random_window(*sample["rgb"].shape[-2:], rng)
+def random_crop(sample: dict[str, torch.Tensor], resolution: int, rng: random.Random, flip: bool,
+                least: float = CROP_MIN) -> dict[str, torch.Tensor]:
+    """A random square crop (``least`` to all of the short side) resized to ``resolution``, maybe mirrored."""
+    top, left, side = random_window(*sample["rgb"].shape[-2:], rng, least)
     return crop_and_resize(sample, resolution, top, left, side, flip and rng.random() < 0.5)
 
 
@@ -280,7 +284,8 @@ class StepBatches:
     the items drawn from (subclasses draw other items, e.g. path pairs)."""
 
     def __init__(self, samples: list, resolution: int, batch_size: int, seed: int, flip: bool = True,
-                 weights: list[float] | None = None, colour_jitter: float = 0.0, clouds: float = 0.0) -> None:
+                 weights: list[float] | None = None, colour_jitter: float = 0.0, clouds: float = 0.0,
+                 crop_min: float = CROP_MIN) -> None:
         if not samples:
             raise InfiniteNatureError("training data: no samples in this split")
         if weights is not None and len(weights) != len(samples):
@@ -289,6 +294,7 @@ class StepBatches:
         self.weights = weights  # relative draw probabilities (None: uniform)
         self.colour_jitter = colour_jitter  # strength of jitter_colours on the RGB input (0: none)
         self.clouds = clouds  # share of the items that get paste_clouds in their sky (0: none)
+        self.crop_min = crop_min  # least share of the short side a crop covers
 
     def batch(self, step: int, rank: int = 0) -> dict[str, torch.Tensor]:
         crops = self.crops(random.Random(f"{self.seed}:{step}:{rank}"))
@@ -300,7 +306,8 @@ class StepBatches:
             picks = [rng.randrange(len(self.samples)) for _ in range(self.batch_size)]
         else:
             picks = rng.choices(range(len(self.samples)), weights=self.weights, k=self.batch_size)
-        crops = [random_crop(load_sample(self.samples[i]), self.resolution, rng, self.flip) for i in picks]
+        crops = [random_crop(load_sample(self.samples[i]), self.resolution, rng, self.flip, self.crop_min)
+                 for i in picks]
         for crop in crops:  # clouds before the jitter, so they take the view's colour changes too
             if self.clouds > 0 and rng.random() < self.clouds:
                 crop["rgb"] = paste_clouds(crop["rgb"], crop["sky"], rng)

@@ -9,6 +9,7 @@ from torch.utils.data import DataLoader
 from infinite_nature.errors import UsageError
 from infinite_nature.train.configs import TrainConfig
 from infinite_nature.train.data import (
+    CROP_MIN,
     HeldOutSet,
     StepBatches,
     StepTicker,
@@ -36,6 +37,7 @@ class CollectionDataModule(L.LightningDataModule):
         self.depth_range_weight = getattr(config, "depth_range_weight", 0.0)  # power of the depth-range draw weights
         self.colour_jitter = getattr(config, "colour_jitter", 0.0)  # strength of the views' colour jitter
         self.clouds = getattr(config, "clouds", 0.0)  # share of the views with clouds painted into their sky
+        self.crop_min = getattr(config, "crop_min", CROP_MIN)  # least share of the short side a crop covers
         self.batches: StepBatches | PairBatches | PrefetchedBatches | None = None
         self.backend_labelled = 0  # photos whose disparity and sky come from the --depth backend
         self.rendered_worlds = False  # --worlds seeds:A-B: views rendered as drawn, not read from an export
@@ -63,7 +65,8 @@ class CollectionDataModule(L.LightningDataModule):
             if self.far_view_weight or self.depth_range_weight:
                 weights = view_draw_weights(train, self.far_view_weight, self.depth_range_weight, config.progress)
             self.batches = StepBatches(train, config.resolution, config.batch_size, config.seed, flip=self.flip,
-                                       weights=weights, colour_jitter=self.colour_jitter, clouds=self.clouds)
+                                       weights=weights, colour_jitter=self.colour_jitter, clouds=self.clouds,
+                                       crop_min=self.crop_min)
             self.held_out = HeldOutSet(held_out[:64], config.resolution)
         if config.workers > 0:
             self.batches = PrefetchedBatches(self.batches, config.workers)
