@@ -80,10 +80,11 @@ def add_parser(subparsers: argparse._SubParsersAction, summary: str) -> None:
     promote = recipes.add_parser(
         "promote", help="replace shipped weights with a run's export where held-out metrics improve",
         description="Measure each network in EXPORT and the one it would replace on held-out procedural worlds "
-        "(depth: AbsRel compared view by view on 140 views, and sky IoU; refiner: PSNR over warp + Telea at steps 1-5 and sharpness "
-        "on 20 worlds; sky generator: L1 to the world's dome where the view showed no sky, 40 views), and "
-        "replace only those that improve, adding a row to the model card's history. Exit code 0 when at "
-        "least one network improved, 1 when none did.",
+        "(depth: AbsRel on 140 views, and sky IoU; refiner: PSNR over warp + Telea at steps 1-5 and sharpness "
+        "on 20 worlds; sky generator: L1 to the world's dome where the view showed no sky, 40 views), compared "
+        "view by view (world by world), and replace only those that improve by more than the standard error "
+        "of the change, adding a row to the model card's history. Exit code 0 when at least one network "
+        "improved, 1 when none did.",
     )
     promote.add_argument("export", metavar="EXPORT", help="a training run's OUT/export folder (or any folder of checkpoints)")
     promote.add_argument("--into", help="the weights folder to update (default: the package's shipped default set)")

@@ -12,6 +12,8 @@ import yaml
 
 from infinite_nature.errors import UsageError
 
+CROP_MIN = 0.7  # random training crops cover at least this share of a view's short side (--crop-min)
+
 
 def _f(default, help_text: str, **extra):
     if isinstance(default, (list, dict)):
@@ -81,7 +83,7 @@ class DepthTrainConfig(TrainConfig):
     clouds: float = _f(0.0, "share of the training views (0-1) that get bright, shaded clouds painted into "
                        "their sky; the worlds' clouds are thin layers, and real photos' cumulus were read "
                        "as distant ground (0: none)", minimum=0, maximum=1)
-    crop_min: float = _f(0.7, "the least share of a view's short side a random training crop covers (0.1-1; "
+    crop_min: float = _f(CROP_MIN, "the least share of a view's short side a random training crop covers (0.1-1; "
                          "1: whole views, as generate and eval show the network)", minimum=0.1, maximum=1)
     learning_rate: float = _f(1e-3, "Adam learning rate", minimum=0)
 

@@ -26,6 +26,7 @@ from infinite_nature.errors import InfiniteNatureError, UsageError
 from infinite_nature.geometry.intrinsics import crop_intrinsics, intrinsics_from_fov, resize_intrinsics
 from infinite_nature.image import image_to_tensor
 from infinite_nature.train.colour_jitter import jitter_colours
+from infinite_nature.train.configs import CROP_MIN
 from infinite_nature.train.sky_clouds import paste_clouds
 
 logger = logging.getLogger(__name__)
@@ -255,9 +256,6 @@ def crop_and_resize(
             out["rotation"] = flip @ sample["rotation"] @ flip
     out["intrinsics"] = k
     return out
-
-
-CROP_MIN = 0.7  # random crops cover at least this share of the short side
 
 
 def random_window(height: int, width: int, rng: random.Random, least: float = CROP_MIN) -> tuple[int, int, int]:

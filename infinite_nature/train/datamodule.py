@@ -7,9 +7,8 @@ import torch
 from torch.utils.data import DataLoader
 
 from infinite_nature.errors import UsageError
-from infinite_nature.train.configs import TrainConfig
+from infinite_nature.train.configs import CROP_MIN, TrainConfig
 from infinite_nature.train.data import (
-    CROP_MIN,
     HeldOutSet,
     StepBatches,
     StepTicker,
