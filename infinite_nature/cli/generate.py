@@ -15,8 +15,11 @@ from infinite_nature.depth import BACKEND_NAMES
 from infinite_nature.device import DEVICE_CHOICES, resolve_device
 from infinite_nature.errors import InfiniteNatureError, UsageError, describe_unexpected
 from infinite_nature.generate.choices import DEFAULT_FORMAT, DEFAULT_MAX_PIXELS, FORMATS, MAX_MEANDER, PATHS, PRECISIONS
+from infinite_nature.process_group import leave_process_group
 
 if TYPE_CHECKING:
+    import torch
+
     from infinite_nature.generate.run import GenerateOptions
 
 
@@ -87,9 +90,7 @@ def _gathered(results: list[dict], failures: list[tuple[str, str]], names: list[
 
 
 def _run(args: argparse.Namespace) -> int:
-    from infinite_nature.generate.inputs import example_frame, expand_inputs, load_photo
-    from infinite_nature.generate.run import generate_one
-    from infinite_nature.generate.weights import load_flight_networks
+    from infinite_nature.generate.inputs import expand_inputs
 
     options = _options(args)
     if args.path.endswith(".json"):
@@ -107,7 +108,6 @@ def _run(args: argparse.Namespace) -> int:
         check_output_folder(folder, f"--output {args.output}" if args.output else f"--output-dir {args.output_dir or '.'}")
     if args.summary:
         check_output_folder(Path(args.summary).parent, f"--summary {args.summary}")
-    rank, world_size = 0, 1
     if args.devices > 1 or args.num_nodes > 1:
         from lightning.fabric import Fabric
 
@@ -116,7 +116,21 @@ def _run(args: argparse.Namespace) -> int:
         fabric = Fabric(accelerator="auto" if args.device == "auto" else args.device.split(":")[0],
                         devices=args.devices, num_nodes=args.num_nodes, strategy="ddp")
         fabric.launch()
-        rank, world_size, device = fabric.global_rank, fabric.world_size, fabric.device
+        try:
+            return _fly(args, inputs, names, outputs, options, fabric.device, fabric.global_rank, fabric.world_size)
+        finally:
+            leave_process_group()
+    return _fly(args, inputs, names, outputs, options, device)
+
+
+def _fly(args: argparse.Namespace, inputs: list[Path], names: list[str], outputs: list[Path], options: GenerateOptions,
+         device: torch.device, rank: int = 0, world_size: int = 1) -> int:
+    """Fly this process's share of the inputs (``rank``, ``rank + world_size``, ...) and report the
+    batch; the exit code."""
+    from infinite_nature.generate.inputs import example_frame, load_photo
+    from infinite_nature.generate.run import generate_one
+    from infinite_nature.generate.weights import load_flight_networks
+
     networks = load_flight_networks(args.weights, device)
     results, failures = [], []
     for index in range(rank, len(outputs), world_size):

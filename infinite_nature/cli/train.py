@@ -11,6 +11,7 @@ from pathlib import Path
 from infinite_nature.atomic import check_output_folder
 from infinite_nature.cli.lightning_logs import quiet_lightning_logs
 from infinite_nature.config import add_arguments, merge
+from infinite_nature.process_group import leave_process_group
 from infinite_nature.train.configs import RECIPES, load_yaml_config
 
 SUMMARIES = {
@@ -34,7 +35,10 @@ def _run(args: argparse.Namespace) -> int:
         warnings.filterwarnings("ignore", message=".*does not have many workers.*")
         # Lightning's own use of a torch API that torch 2.14 deprecates: nothing a user can act on
         warnings.filterwarnings("ignore", message=r".*isinstance\(treespec, LeafSpec\)` is deprecated.*")
-    exported = train(args.recipe, config)
+    try:
+        exported = train(args.recipe, config)
+    finally:  # with --devices N on the CPU: Gloo's threads otherwise abort the process at exit
+        leave_process_group()
     if exported is not None:
         print(f"exported {exported[0]} and {exported[1]}; use them with --weights")
     return 0
