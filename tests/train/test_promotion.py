@@ -102,7 +102,6 @@ def test_the_depth_network_must_improve_view_by_view_beyond_noise():
     assert not improved and "sky IoU fell" in reason, reason
 
 
-
 def test_refiner_and_sky_generator_must_improve_beyond_noise_too():
     _, refiner_judge = JUDGES["refiner"]
     gains = {str(5000 + i): 1.5 + 0.1 * (i % 5) for i in range(20)}
@@ -128,6 +127,7 @@ def test_refiner_and_sky_generator_must_improve_beyond_noise_too():
     mixed = {seed: value + (-0.05 if seed == "5011" else 0.001) for seed, value in l1.items()}  # mean lower
     improved, reason = sky_judge(sky(l1), sky(mixed))
     assert not improved and "by more than its standard error" in reason, reason
+
 
 def test_a_dry_run_reports_without_replacing(tmp_path, weights_folder, capsys):
     before = {p.name: p.read_bytes() for p in weights_folder.iterdir()}
