@@ -13,8 +13,8 @@ import torch
 from tqdm import tqdm
 
 from infinite_nature.evaluate.short_range import HELD_OUT_SEEDS
+from infinite_nature.evaluate.start_views import start_view
 from infinite_nature.train.losses import absolute_relative_error, intersection_over_union
-from infinite_nature.world import World
 
 
 @torch.no_grad()
@@ -22,8 +22,7 @@ def evaluate_depth(network, seeds: tuple[int, ...] = HELD_OUT_SEEDS[:40], size: 
                    progress: bool = False) -> dict[str, object]:
     abs_rel, iou = {}, []
     for seed in tqdm(seeds, desc="depth + sky", unit="view", disable=not progress):
-        world = World(seed)
-        view = world.render(world.sample_camera(size, size))
+        view = start_view(seed, size)
         out = network.predict(view.rgb)  # the product's sky mask (open to the top of the frame)
         abs_rel[str(seed)] = float(absolute_relative_error(out.raw_disparity, view.disparity, ~view.sky))
         iou.append(float(intersection_over_union(out.sky, view.sky)))

@@ -15,6 +15,7 @@ import torch
 from tqdm import tqdm
 
 from infinite_nature.evaluate.short_range import HELD_OUT_SEEDS
+from infinite_nature.evaluate.start_views import start_view
 from infinite_nature.models import SkyGenerator
 from infinite_nature.render.sky_dome import view_to_panorama
 from infinite_nature.world import World
@@ -26,14 +27,13 @@ def evaluate_sky_generator(generator: SkyGenerator, seeds: tuple[int, ...] = HEL
     g = generator.config
     unseen_l1 = {}
     for seed in tqdm(seeds, desc="sky domes", unit="view", disable=not progress):
-        world = World(seed)
-        view = world.render(world.sample_camera(size, size))
+        view = start_view(seed, size)
         camera = view.camera
         partial, known = view_to_panorama(view.rgb, view.sky, camera.intrinsics[None].float(),
                                           camera.pose[None, :3, :3].float(), g.pano_height, g.pano_width,
                                           g.min_elevation)  # [1, 3, Hp, Wp], [1, 1, Hp, Wp]
         dome = generator(partial * known, known)
-        truth = world.sky_dome(g.pano_height, g.pano_width, g.min_elevation)  # [1, 3, Hp, Wp]
+        truth = World(seed).sky_dome(g.pano_height, g.pano_width, g.min_elevation)  # [1, 3, Hp, Wp]
         unseen = 1.0 - known
         unseen_l1[str(seed)] = float(((dome - truth).abs() * unseen).sum() / (3 * unseen.sum()).clamp_min(1.0))
     return {"unseen_sky_l1": statistics.fmean(unseen_l1.values()), "unseen_sky_l1_by_seed": unseen_l1,
