@@ -7,11 +7,12 @@ within 100 frames, and open water (validation world 6009) made the flight furthe
 truth. Where the first frame's depth holds one exactly flat, level plane over a large part of
 the view (lakes and seas of procedural worlds, or any depth map from a renderer),
 ``find_water`` takes the plane and its colour against the grazing angle, and ``reshade``
-moves each rendered pixel on it by that colour's change between the angle its anchor saw it
-at and the angle it is seen at now. The flight carries which pixels are water from anchor to
-anchor (a feature channel beside sky) and adds any pixel no nearer than the plane: tested
-on the rendered disparity alone, the pixels that resampling or a fill had moved off the
-plane missed the correction, and each new anchor kept them bright (dots and triangles of
+gives each rendered pixel on it that colour at the angle it is seen at now, plus its own
+difference from the colour at the angle its anchor saw it at (what it mirrors), scaled by how
+much less or more the water mirrors now (Fresnel). The flight carries which pixels are water
+from anchor to anchor (a feature channel beside sky) and adds any pixel no nearer than the
+plane: tested on the rendered disparity alone, the pixels that resampling or a fill had moved
+off the plane missed the correction, and each new anchor kept them bright (dots and triangles of
 far-water colour on held-out world 5050's sea).
 
 Small bright highlights on that water in the first frame (the sun's mirror image and its
@@ -40,6 +41,7 @@ from infinite_nature.geometry.projection import unproject
 
 PLANE_TOLERANCE = 1e-3  # distance from the plane, as a share of the distance from the camera
 WATER_TOLERANCE = 0.02  # how much nearer than the plane a rendered pixel may lie and still show it (resampled disparity)
+WATER_REFLECTANCE = 0.02  # the share of light water mirrors straight down (refractive index 1.33)
 MIN_PLANE_SHARE = 0.2  # of the frame's pixels, for a plane to count as water
 MIN_LEVEL = 0.9  # |normal . up| of a level plane (the first camera's up is the flight's)
 PLANE_TRIALS = 200  # random three-point planes tried
@@ -161,6 +163,12 @@ def find_water(
     return (plane, on) if len(plane.sines) >= 2 else None
 
 
+def fresnel_reflectance(sine: torch.Tensor) -> torch.Tensor:  # [...] -> [...]
+    """How much light water mirrors at a grazing angle of this sine (Schlick's approximation:
+    2% straight down, all of it at a grazing angle of 0)."""
+    return WATER_REFLECTANCE + (1 - WATER_REFLECTANCE) * (1 - sine.clamp(0, 1)) ** 5
+
+
 def reshade(
     rgb: torch.Tensor,  # [B, 3, H, W] rendered colours
     water: torch.Tensor,  # [B, 1, H, W] bool, or a share in [0, 1]: how much of each rendered pixel shows the plane
@@ -168,15 +176,26 @@ def reshade(
     source_camera: torch.Tensor,  # [3] position of the camera the colours were seen from (the anchor's)
     plane: WaterPlane,
 ) -> torch.Tensor:  # [B, 3, H, W]
-    """``rgb`` with each ``water`` pixel moved by the plane's colour change between the source
-    camera's grazing angle and this view's. The angles come from where each pixel's ray meets
-    the plane, not from the rendered disparity, which resampling moves a little."""
+    """``rgb`` with each ``water`` pixel moved to the plane's colour at this view's grazing angle,
+    plus its difference from the plane's colour at the source camera's angle scaled by the
+    change in how much the water mirrors (``fresnel_reflectance``). The angles come from where
+    each pixel's ray meets the plane, not from the rendered disparity, which resampling moves
+    a little.
+
+    What sets a water pixel apart from the plane's colour at its angle is mostly what it
+    mirrors (an island's dark reflection below its shore, a cloud's, ripples catching the
+    sky), and that fades as the water mirrors less. Moved by the plane's change alone, the
+    dark reflection below the built-in example's island, darker than the water by as much
+    as the water darkened on the way in, went black: near-black boxes along the shore."""
     share = water.to(rgb.dtype) * (seen.depth > 0)
     if not bool(share.any()):
         return rgb
     source = source_camera.to(seen.points)
-    change = seen.colour - plane.colour(plane.sine(seen.points, source))
-    return torch.where(share > 0, (rgb + change.to(rgb) * share).clamp(0, 1), rgb)
+    source_sine = plane.sine(seen.points, source)
+    before = plane.colour(source_sine).to(rgb)
+    mirrored = (fresnel_reflectance(plane.sine(seen.points, seen.camera)) / fresnel_reflectance(source_sine)).to(rgb)
+    shaded = seen.colour.to(rgb) + (rgb - before) * mirrored
+    return torch.where(share > 0, rgb + (shaded.clamp(0, 1) - rgb) * share, rgb)
 
 
 @dataclass

@@ -4,7 +4,7 @@ import math
 
 import torch
 
-from infinite_nature.render.water_shading import find_glints, find_water, reshade
+from infinite_nature.render.water_shading import find_glints, find_water, fresnel_reflectance, reshade
 
 from tests.render.scenes import glint_centre, lake
 
@@ -37,6 +37,27 @@ def test_water_seen_from_higher_up_takes_the_colour_of_the_steeper_angle():
     unclipped = (moved > 0) & (moved < 1)
     torch.testing.assert_close((half - rgb)[unclipped], ((moved - rgb) * 0.5)[unclipped])  # half water (a shore's): half as far
     assert math.isfinite(float(moved.sum()))
+
+
+def test_a_reflection_on_the_water_fades_as_the_water_mirrors_less_and_never_turns_black():
+    rgb, disparity, sky, intrinsics = lake()
+    plane, water = find_water(rgb, disparity, sky, intrinsics)
+    reflected = rgb.clone()
+    reflected[..., 40:44, 20:40] -= 0.5  # an island's dark mirror image
+    higher = torch.eye(4, dtype=torch.float64)
+    higher[1, 3] = -1.0
+    source_far = torch.tensor([0.0, 0.0, -50.0], dtype=torch.float64)
+    seen = plane.view(intrinsics, higher, 64, 64)
+    water_only = reshade(rgb, water, seen, source_far, plane)
+    with_reflection = reshade(reflected, water, seen, source_far, plane)
+    darker = (water_only - with_reflection)[..., 40:44, 20:40]
+    mirrored = fresnel_reflectance(plane.sine(seen.points, seen.camera)) / fresnel_reflectance(
+        plane.sine(seen.points, source_far.to(seen.points)))
+    assert float(mirrored[..., 40:44, 20:40].max()) < 0.9  # seen more steeply, the water mirrors less
+    torch.testing.assert_close(darker, (0.5 * mirrored[..., 40:44, 20:40]).expand_as(darker).to(darker))
+    assert float(with_reflection[..., 40:44, 20:40].min()) > 0.05  # still darker than the water, not black
+    ends = fresnel_reflectance(torch.tensor([1.0, 0.0], dtype=torch.float64))  # straight down, grazing
+    torch.testing.assert_close(ends, torch.tensor([0.02, 1.0], dtype=torch.float64))
 
 
 def test_a_small_bright_highlight_on_water_is_a_glint_that_stays_in_its_direction():
