@@ -16,10 +16,10 @@ refiner's training (so the network trains on exactly what it sees in a flight).
   Telea with 12 px, +0.77 dB with the first version's 3 px), and the refiner's own fill of
   them showed as dark blocks that grew over long flights.
 * ``keep_rendered``: show the refiner's output only in the holes; rendered pixels stay exact.
-  In the holes, the surroundings' colour and mirrored texture (``render.inpaint``) with
-  the refiner's colour allowed a small leeway, so a fill cannot come out as a block of a
-  colour the scene lacks; and no fill nearer than what the source view saw through
-  (``render.free_space``).
+  In the holes, the surroundings' colour and mirrored texture (``render.inpaint``), made
+  lighter or darker within a small leeway as the refiner's colour is, never tinted, so a
+  fill cannot come out as a block of a colour the scene lacks; and no fill nearer than
+  what the source view saw through (``render.free_space``).
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ from infinite_nature.disparity import DISPARITY_MAX, DISPARITY_MIN
 from infinite_nature.render.alpha import edge_alpha
 from infinite_nature.render.free_space import CARVE_TOLERANCE, SourceView, carve_free_space
 from infinite_nature.render.inpaint import (
-    continue_rows, interpolate_across, mirror_into_holes, open_to_side, pull_push, within_leeway,
+    continue_rows, interpolate_across, mirror_into_holes, open_to_side, pull_push,
 )
 from infinite_nature.render.resample import SAME_SURFACE_TOLERANCE, resample_colour
 from infinite_nature.render.source_detail import SourceDetail
@@ -48,7 +48,7 @@ ALPHA_THRESHOLD, COVERAGE_THRESHOLD = 0.3, 0.5  # the validity thresholds render
 DENSITY_BOX = 5  # the neighbourhood whose mean coverage is a magnified surface's point density
 FILL_PASSES = 6  # each 3x3 pass fills one ring of pixels from every side: 6 reach the middle of 12 px
 DETAIL_SIGMA, DETAIL_KERNEL = 3.0, 13  # colour is what this Gaussian blur keeps, texture what it removes
-COLOUR_LEEWAY = 0.03  # how far the refiner's smoothed colour in a hole may stray from its surroundings'
+COLOUR_LEEWAY = 0.03  # how far the refiner's smoothed brightness may move a hole from its surroundings' colour
 FEATHER_PX = 3  # how far into rendered areas the fills blend (_rendered_weight: a 3x3 erosion, then a 5x5 blur)
 SIDE_STRIP_SIGMA = 1.5  # rows over which a side strip's colour is smoothed before its rows run on
 
@@ -203,10 +203,11 @@ def keep_rendered(
     seen_from: SourceView | None = None,  # the view the splat came from: no fill where it saw through
 ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:  # rgb, disparity, the rendered weight
     """Rendered pixels as rendered. In the holes: the colours of the rendered surroundings
-    (``pull_push``), moved at most ``COLOUR_LEEWAY`` towards the refiner's smoothed colour,
-    plus the surroundings' texture mirrored into the hole (``mirror_into_holes``, its
-    detail above a blur); in a strip at the frame's side, the colour and texture of its
-    rows, continued from the rendered pixels beside it (``continue_rows``; the texture is
+    (``pull_push``), made lighter or darker as the refiner's smoothed colour is (its mean
+    over the channels, by at most ``COLOUR_LEEWAY``; its hue, often teal, cast the larger
+    fills of long flights blue-grey), plus the surroundings' texture mirrored into the hole
+    (``mirror_into_holes``, its detail above a blur); in a strip at the frame's side, the
+    colour and texture of its rows, continued from the rendered pixels beside it (``continue_rows``; the texture is
     what a blur along the rows leaves out, since the colour carries the structure across
     them: a blur in two dimensions mixed the water above into the top rows of the built-in
     example's island, which reached further into the frame, and the strip drew a
@@ -246,7 +247,7 @@ def keep_rendered(
         carved = carve_free_space(disparity, holes, seen_from)
         moved = holes & (carved < disparity * (1 - CARVE_TOLERANCE))
         disparity = carved
-    colour = within_leeway(_blur(rgb), around, COLOUR_LEEWAY)
+    colour = around + (_blur(rgb) - around).mean(dim=1, keepdim=True).clamp(-COLOUR_LEEWAY, COLOUR_LEEWAY)  # no hue
     if bool(side.any()):
         rows = side & ~moved  # a strip's pixels moved back lie beyond the rows beside them: the surroundings' colour
         row_colour, row_texture = continue_rows(rendered, source, SIDE_STRIP_SIGMA)

@@ -58,6 +58,16 @@ def test_a_fill_close_to_the_surroundings_colour_is_left_alone():
     torch.testing.assert_close(rgb[0, :, 30, 30], torch.full((3,), 0.5 + COLOUR_LEEWAY / 2), atol=2e-3, rtol=0)
 
 
+def test_the_refiner_may_make_a_hole_lighter_or_darker_but_not_tint_it():
+    splatted, valid = _splat_with_hole(torch.full((1, 3, 64, 64), 0.5))
+    bluish = torch.tensor([0.47, 0.52, 0.53]).view(1, 3, 1, 1).expand(1, 3, 64, 64)  # 0.007 lighter on average
+    rgb, _, _ = keep_rendered(bluish, torch.full((1, 1, 64, 64), 0.2), splatted, torch.zeros_like(valid))
+    torch.testing.assert_close(rgb[0, :, 30, 30], torch.full((3,), 0.5 + 0.02 / 3), atol=1e-4, rtol=0)
+    darker = torch.full((1, 3, 64, 64), 0.3)
+    rgb, _, _ = keep_rendered(darker, torch.full((1, 1, 64, 64), 0.2), splatted, torch.zeros_like(valid))
+    torch.testing.assert_close(rgb[0, :, 30, 30], torch.full((3,), 0.5 - COLOUR_LEEWAY), atol=1e-4, rtol=0)
+
+
 def test_ground_holes_take_the_ground_colour_not_the_sky_beside_them():
     """Sky carried into ground fills would build up as haze over a long flight."""
     rendered = torch.empty(1, 3, 64, 64)
