@@ -15,10 +15,9 @@ import torch
 from tqdm import tqdm
 
 from infinite_nature.evaluate.short_range import HELD_OUT_SEEDS
-from infinite_nature.evaluate.start_views import start_view
+from infinite_nature.evaluate.start_views import start_view, true_sky_dome
 from infinite_nature.models import SkyGenerator
 from infinite_nature.render.sky_dome import view_to_panorama
-from infinite_nature.world import World
 
 
 @torch.no_grad()
@@ -33,7 +32,7 @@ def evaluate_sky_generator(generator: SkyGenerator, seeds: tuple[int, ...] = HEL
                                           camera.pose[None, :3, :3].float(), g.pano_height, g.pano_width,
                                           g.min_elevation)  # [1, 3, Hp, Wp], [1, 1, Hp, Wp]
         dome = generator(partial * known, known)
-        truth = World(seed).sky_dome(g.pano_height, g.pano_width, g.min_elevation)  # [1, 3, Hp, Wp]
+        truth = true_sky_dome(seed, g.pano_height, g.pano_width, g.min_elevation)  # [1, 3, Hp, Wp]
         unseen = 1.0 - known
         unseen_l1[str(seed)] = float(((dome - truth).abs() * unseen).sum() / (3 * unseen.sum()).clamp_min(1.0))
     return {"unseen_sky_l1": statistics.fmean(unseen_l1.values()), "unseen_sky_l1_by_seed": unseen_l1,

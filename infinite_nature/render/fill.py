@@ -209,9 +209,9 @@ def keep_rendered(
     (``mirror_into_holes``, its detail above a blur); in a strip at the frame's side, the
     colour and texture of its rows, continued from the rendered pixels beside it
     (``continue_rows``; the texture is what a blur along the rows leaves out, since the
-    colour carries the structure across them: a blur in two dimensions mixed the water above into the top rows of the built-in
-    example's island, which reached further into the frame, and the strip drew a
-    near-black line along the island's top), with none of
+    colour carries the structure across them: a blur in two dimensions mixed the water
+    above into the top rows of the built-in example's island, which reached further into
+    the frame, and the strip drew a near-black line along the island's top), with none of
     the refiner's colour there or in the feather beside the strip (its colour, a teal cast on
     the built-in example's island, showed as a block in the strip and as a dark line along
     the strip's edge where the feather held it). The refiner,

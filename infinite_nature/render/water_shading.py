@@ -57,6 +57,7 @@ class PlaneView(NamedTuple):
     points: torch.Tensor  # [B, 3, H, W] the meeting points
     depth: torch.Tensor  # [B, 1, H, W] their depth (z) in the camera; <= 0 where a ray does not reach the plane
     camera: torch.Tensor  # [3] the camera's position
+    sine: torch.Tensor  # [B, 1, H, W] sine of the grazing angle the camera sees each point at
     colour: torch.Tensor | None  # [B, 3, H, W] the plane's colour at the angle this view sees each point (None
     # while the plane has no colour profile yet)
 
@@ -82,8 +83,9 @@ class WaterPlane:
         towards = (self.normal.view(1, 3, 1, 1) * rays).sum(dim=1, keepdim=True)
         depth = (self.offset - float(self.normal @ camera)) / torch.where(towards.abs() < 1e-9, 1e-9, towards)
         points = camera.view(1, 3, 1, 1) + rays * depth.clamp(0, 1e6)
-        colour = self.colour(self.sine(points, camera)) if len(self.sines) >= 2 else None
-        return PlaneView(points, depth, camera, colour)
+        sine = self.sine(points, camera)
+        colour = self.colour(sine) if len(self.sines) >= 2 else None
+        return PlaneView(points, depth, camera, sine, colour)
 
     @staticmethod
     def covers(seen: PlaneView, disparity: torch.Tensor, tolerance: float) -> torch.Tensor:  # [B, 1, H, W] bool
@@ -193,7 +195,7 @@ def reshade(
     source = source_camera.to(seen.points)
     source_sine = plane.sine(seen.points, source)
     before = plane.colour(source_sine).to(rgb)
-    mirrored = (fresnel_reflectance(plane.sine(seen.points, seen.camera)) / fresnel_reflectance(source_sine)).to(rgb)
+    mirrored = (fresnel_reflectance(seen.sine) / fresnel_reflectance(source_sine)).to(rgb)
     shaded = seen.colour.to(rgb) + (rgb - before) * mirrored
     return torch.where(share > 0, rgb + (shaded.clamp(0, 1) - rgb) * share, rgb)
 
