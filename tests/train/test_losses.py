@@ -82,3 +82,13 @@ def test_relative_depth_loss_passes_gradcheck():
     target, mask = target[..., 6:14, :5], mask[..., 6:14, :5]
     prediction = (target * (1 + 0.1 * torch.randn_like(target))).requires_grad_(True)
     assert torch.autograd.gradcheck(lambda p: relative_depth_loss(p, target, mask), (prediction,))
+
+
+def test_a_prediction_ordered_the_wrong_way_round_is_an_error(dtype):
+    """Depth in place of disparity (an affine map with a negative scale) fitted the target
+    exactly under an unconstrained least-squares alignment; now it is aligned reflected."""
+    target, mask = _ground_disparity(2, dtype)
+    inverted = 1.0 - target  # nearer ground, lower value
+    assert float(absolute_relative_error(2 * target + 0.1, target, mask)) < 1e-5
+    assert float(absolute_relative_error(inverted, target, mask)) > 0.2
+    assert float(scale_shift_invariant_loss(inverted, target, mask)) > 1.0
