@@ -34,11 +34,12 @@ def _run(args: argparse.Namespace) -> int:
     from infinite_nature.evaluate.depth import evaluate_depth
     from infinite_nature.evaluate.figures import contact_sheet, plot_series
     from infinite_nature.evaluate.long_range import TRUTH_KEYS, LongRangeConfig, evaluate_long_range
+    from infinite_nature.evaluate.photo_sky import evaluate_photo_sky, judged_sky, masked_photos
     from infinite_nature.evaluate.report import psnr_gain, sharpness_ratio, short_range_table, worlds_line
     from infinite_nature.evaluate.short_range import HELD_OUT_SEEDS, VALIDATION_SEEDS, ShortRangeConfig, evaluate_short_range
     from infinite_nature.evaluate.sky import evaluate_sky_generator
     from infinite_nature.generate.inputs import expand_inputs, load_photo
-    from infinite_nature.generate.run import GenerateOptions, prepare_first_frame
+    from infinite_nature.generate.run import GenerateOptions, photo_depth_backend, prepare_first_frame
     from infinite_nature.generate.weights import load_flight_networks
 
     if args.worlds > MAX_WORLDS or args.flights > MAX_FLIGHTS:
@@ -62,11 +63,15 @@ def _run(args: argparse.Namespace) -> int:
         from infinite_nature.evaluate.realism import InceptionFeatures
 
         inception = InceptionFeatures(args.inception_weights)
-    photos = []  # before any long work too: a bad photo or depth backend fails at once
+    photos, sky_photos = [], []  # before any long work too: a bad photo, mask or depth backend fails at once
     if args.photos:
         options = GenerateOptions(depth=args.depth, depth_weights=args.depth_weights)
-        for path in expand_inputs([args.photos]):
+        paths = expand_inputs([args.photos])
+        for path in paths:
             photos.append(prepare_first_frame(load_photo(path, size), options, networks, device))
+        sky_photos = masked_photos(paths)
+        for item in sky_photos:
+            judged_sky(item)
     seeds = HELD_OUT_SEEDS if args.seed_set == "held-out" else VALIDATION_SEEDS
     report: dict[str, object] = {"weights": args.weights, "size": size, "quick": quick, "seed_set": args.seed_set}
 
@@ -81,6 +86,10 @@ def _run(args: argparse.Namespace) -> int:
     report["depth"] = evaluate_depth(load_depth_sky(networks.depth_weights, device), seeds[: 6 if quick else 40], size,
                                      progress)
     report["sky_dome"] = evaluate_sky_generator(networks.sky, seeds[: 6 if quick else 40], size, progress)
+    if sky_photos:
+        backend = photo_depth_backend(options, networks, device)
+        report["photo_sky"] = evaluate_photo_sky(lambda rgb: backend.estimate(rgb.to(device)).sky, sky_photos,
+                                                 progress=progress)
 
     long_config = LongRangeConfig(seeds=seeds[50 : 51 if quick else 50 + args.flights],
                                   steps=30 if quick else args.steps, size=size, sheet_every=10 if quick else 50,
@@ -134,6 +143,9 @@ def _run(args: argparse.Namespace) -> int:
                f"sharpness / truth: {report['sharpness_ratio_steps_1_5']:.2f}; depth AbsRel {report['depth']['abs_rel']:.3f} "
                f"(median {report['depth']['abs_rel_median']:.3f}), sky IoU {report['depth']['sky_iou']:.3f}; "
                f"sky generator: L1 to the dome where the view showed no sky {report['sky_dome']['unseen_sky_l1']:.3f}")
+    if sky_photos:
+        summary += (f"; photos' sky IoU against their hand-made masks {report['photo_sky']['iou']:.3f} "
+                    f"({len(sky_photos)} photos, depth {args.depth})")
     markdown = "\n".join([table, "", worlds_line(short_by_world), "", summary, "", *long_lines, ""])
     print(markdown)
     write_text_atomic(out / "report.json", json.dumps(report, indent=2))
@@ -157,7 +169,8 @@ def add_parser(subparsers: argparse._SubParsersAction, summary: str) -> None:
     parser.add_argument("--worlds", type=positive_int, default=20, help=f"short-range worlds, at most {MAX_WORLDS} (default: 20)")
     parser.add_argument("--flights", type=positive_int, default=4, help=f"long-range flights, at most {MAX_FLIGHTS} (default: 4)")
     parser.add_argument("--steps", type=positive_int, default=500, help="steps per long-range flight (default: 500)")
-    parser.add_argument("--photos", help="also fly from every photo in this folder (long range, no ground truth)")
+    parser.add_argument("--photos", help="also fly from every photo in this folder (long range, no ground truth); "
+                        "photos with a hand-made sky mask (NAME.sky.png beside NAME.jpg) also measure the sky mask")
     parser.add_argument("--depth", type=depth_backend, default="builtin", help="depth backend for --photos (default: builtin)")
     parser.add_argument("--depth-weights", help="local weights for --depth (a checkpoint, hub repo or save_pretrained folder)")
     parser.add_argument("--size", type=side_length, default=128, help="square frame size (default: 128)")

@@ -11,6 +11,7 @@ from pathlib import Path
 from infinite_nature.atomic import check_output_folder
 from infinite_nature.cli.lightning_logs import quiet_lightning_logs
 from infinite_nature.config import add_arguments, merge
+from infinite_nature.errors import UsageError
 from infinite_nature.process_group import leave_process_group
 from infinite_nature.train.configs import RECIPES, load_yaml_config
 
@@ -44,6 +45,25 @@ def _run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _sky_photos(folder: str | None) -> tuple:
+    """The photos with hand-made sky masks a depth network's sky is judged on, each mask checked
+    against its photo before any measuring."""
+    from infinite_nature.data.layout import photos_under
+    from infinite_nature.evaluate.photo_sky import REPOSITORY_PHOTOS, judged_sky, masked_photos
+
+    path = Path(folder) if folder else REPOSITORY_PHOTOS
+    if not path.is_dir():
+        raise UsageError(f"--photos {folder}: no such folder" if folder else
+                         "a depth network is judged on real photos' sky too: pass --photos DIR, a folder of photos "
+                         "with hand-made sky masks (NAME.sky.png beside NAME.jpg; the repository's examples/photos)")
+    items = tuple(masked_photos(photos_under(path)))
+    if not items:
+        raise UsageError(f"--photos {path}: no photo with a sky mask (NAME.sky.png beside NAME.jpg) in this folder")
+    for item in items:
+        judged_sky(item)
+    return items
+
+
 def _promote(args: argparse.Namespace) -> int:
     from infinite_nature.train.promotion import Measures, candidate_networks, compare, promote
 
@@ -51,10 +71,12 @@ def _promote(args: argparse.Namespace) -> int:
     from infinite_nature.models.pretrained import WEIGHTS_ROOT
 
     candidate, into = Path(args.export), Path(args.into or WEIGHTS_ROOT / DEFAULT_SET)
-    candidate_networks(candidate, into)  # usage errors before any measuring
+    networks = candidate_networks(candidate, into)  # usage errors before any measuring
+    sky_photos = _sky_photos(args.photos) if "depth_sky" in networks else ()
     if not args.dry_run:
         check_output_folder(into, f"--into {into}")
-    verdicts = compare(candidate, into, Measures.quick() if args.quick else Measures(), progress=not args.quiet)
+    measures = Measures.quick(sky_photos) if args.quick else Measures(sky_photos=sky_photos)
+    verdicts = compare(candidate, into, measures, progress=not args.quiet)
     for verdict in verdicts:
         if not verdict.improved:
             print(f"kept the current {verdict.network}: {verdict.reason}")
@@ -84,14 +106,17 @@ def add_parser(subparsers: argparse._SubParsersAction, summary: str) -> None:
     promote = recipes.add_parser(
         "promote", help="replace shipped weights with a run's export where held-out metrics improve",
         description="Measure each network in EXPORT and the one it would replace on held-out procedural worlds "
-        "(depth: AbsRel on 140 views, and sky IoU; refiner: PSNR over warp + Telea at steps 1-5 and sharpness "
-        "on 20 worlds; sky generator: L1 to the world's dome where the view showed no sky, 40 views), compared "
+        "(depth: AbsRel on 140 views, and sky IoU there and on --photos; refiner: PSNR over warp + Telea at "
+        "steps 1-5 and sharpness on 20 worlds; sky generator: L1 to the world's dome where the view showed no "
+        "sky, 40 views), compared "
         "view by view (world by world), and replace only those that improve by more than the standard error "
         "of the change, adding a row to the model card's history. Exit code 0 when at least one network "
         "improved, 1 when none did.",
     )
     promote.add_argument("export", metavar="EXPORT", help="a training run's OUT/export folder (or any folder of checkpoints)")
     promote.add_argument("--into", help="the weights folder to update (default: the package's shipped default set)")
+    promote.add_argument("--photos", help="photos with hand-made sky masks (NAME.sky.png beside NAME.jpg) on which a "
+                         "depth network's sky IoU may not fall (default: the repository's examples/photos)")
     promote.add_argument("--dry-run", action="store_true", help="measure and report; replace nothing")
     promote.add_argument("--quick", action="store_true", help="a few small views (tests); the verdicts say nothing of quality")
     promote.add_argument("--quiet", action="store_true", help="no progress bars")

@@ -4,7 +4,9 @@ A collection is a folder (searched recursively) of photos. Each photo ``NAME.jpg
 sidecar files beside it, all optional:
 
 * ``NAME.depth.npy``  float32 ``[H, W]`` metric camera-z depth, ``inf`` where sky;
-* ``NAME.sky.png``    8-bit mask, 255 where sky;
+* ``NAME.sky.png``    8-bit mask, 255 where sky (read as sky above 127; a hand-made mask for
+  evaluation may mark pixels it does not judge with values between 0 and 255:
+  ``evaluate.photo_sky``);
 * ``NAME.camera.json`` the camera (``Camera.to_dict``) plus any metadata (world seed, params).
 
 A world export also writes ``manifest.json`` at the top. A user's own photo folder is the

@@ -16,6 +16,7 @@ from infinite_nature.atomic import write_text_atomic
 from infinite_nature.camera import AutoPilot, AutoPilotConfig, KeyframePath, OrbitPath, StraightPath, load_keyframes
 from infinite_nature.camera.base import CameraController
 from infinite_nature.depth import make_depth_backend
+from infinite_nature.depth.base import DepthBackend
 from infinite_nature.errors import InfiniteNatureError
 from infinite_nature.generate.cameras import CameraLog
 from infinite_nature.generate.flight import Flight
@@ -75,13 +76,18 @@ def _colour_disparity(disparity: torch.Tensor) -> np.ndarray:
     return cv2.cvtColor(cv2.applyColorMap(grey, cv2.COLORMAP_TURBO), cv2.COLOR_BGR2RGB)
 
 
+def photo_depth_backend(options: GenerateOptions, networks: FlightNetworks, device: torch.device) -> DepthBackend:
+    """The depth backend ``options`` choose for photos (the flight's own depth + sky network for
+    ``builtin``), with that network's sky head for backends that have none."""
+    weights = options.depth_weights or (networks.depth_weights if options.depth == "builtin" else None)
+    return make_depth_backend(options.depth, weights, device, options.depth_kind, sky_weights=networks.depth_weights)
+
+
 def prepare_first_frame(first: FirstFrame, options: GenerateOptions, networks: FlightNetworks, device: torch.device) -> FirstFrame:
     """Add disparity and sky from the chosen depth backend when the input has none."""
     if first.disparity is not None and first.sky is not None:
         return first
-    weights = options.depth_weights or (networks.depth_weights if options.depth == "builtin" else None)
-    backend = make_depth_backend(options.depth, weights, device, options.depth_kind, sky_weights=networks.depth_weights)
-    estimate = backend.estimate(first.rgb.to(device))
+    estimate = photo_depth_backend(options, networks, device).estimate(first.rgb.to(device))
     return replace(first, disparity=estimate.disparity.cpu(), sky=estimate.sky.cpu())
 
 

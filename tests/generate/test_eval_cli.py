@@ -90,9 +90,12 @@ def test_quick_eval_flies_from_the_bundled_real_photographs(tmp_path, tiny_weigh
     photos = Path(__file__).resolve().parents[2] / "examples" / "photos"
     out = tmp_path / "report"
     assert main(["eval", "--quick", "--weights", str(tiny_weights), "--out", str(out), "--photos", str(photos)]) == 0
-    flights = json.loads((out / "report.json").read_text())["long_range"]
+    report = json.loads((out / "report.json").read_text())
+    flights = report["long_range"]
     names = ("aitzgorri", "forest_creek", "picos_de_europa", "sunset")
-    assert set(flights) == {"world5050", *names}  # ATTRIBUTION.md is not taken for a photo
+    assert set(flights) == {"world5050", *names}  # ATTRIBUTION.md and the sky masks are not taken for photos
+    assert set(report["photo_sky"]["by_photo"]) == set(names) and 0 <= report["photo_sky"]["iou"] <= 1
+    assert "photos' sky IoU against their hand-made masks" in (out / "report.md").read_text()
     for name in names:
         assert len(flights[name]["series"]["sharpness"]) == 31 and flights[name]["nonfinite_total"] == 0
         assert flights[name]["truth"] == {} and flights[name]["truth_mean"] is None  # a photo has no truth
@@ -155,3 +158,19 @@ def test_a_second_report_in_the_same_folder_needs_overwrite_and_replaces_the_fir
     assert main(base + ["--seed-set", "validation", "--overwrite"]) == 0
     assert json.loads((out / "report.json").read_text())["seed_set"] == "validation"
     assert not stale.exists() and sorted(p.name for p in (out / "sheets").iterdir()) == ["world6050.jpg"]
+
+
+def test_a_sky_mask_that_does_not_fit_its_photo_fails_before_the_long_work(tmp_path, tiny_weights, capsys):
+    from pathlib import Path
+
+    from PIL import Image
+
+    photos = tmp_path / "photos"
+    photos.mkdir()
+    Image.new("RGB", (120, 80), (90, 140, 220)).save(photos / "lake.jpg")
+    Image.new("L", (80, 120), 255).save(photos / "lake.sky.png")  # turned the wrong way
+    assert main(["eval", "--quick", "--weights", str(tiny_weights), "--out", str(tmp_path / "report"),
+                 "--photos", str(photos)]) == 1
+    err = capsys.readouterr().err
+    assert f"{Path(photos) / 'lake.sky.png'}: the sky mask is 80x120, its photo 120x80" in err
+    assert "short range" not in err and not (tmp_path / "report").exists()

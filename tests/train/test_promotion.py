@@ -8,9 +8,11 @@ import statistics
 
 import pytest
 import torch
+from PIL import Image
 
 from infinite_nature.cli import main
 from infinite_nature.models import DepthSkyNet, save_checkpoint
+from infinite_nature.evaluate.photo_sky import REPOSITORY_PHOTOS
 from infinite_nature.models.pretrained import WEIGHTS_ROOT
 from infinite_nature.train.promotion import HISTORY_MARKER, JUDGES, paired_change
 
@@ -43,10 +45,11 @@ def test_a_better_network_replaces_the_current_one_and_the_card_records_it(tmp_p
     replaced = json.loads((weights_folder / "depth_sky.json").read_text())["training"]
     assert main(["train", "promote", str(candidate), "--into", str(weights_folder), "--quick", "--quiet"]) == 0
     out = capsys.readouterr().out
-    assert "promoted depth_sky: depth AbsRel" in out, out
+    assert "promoted depth_sky: depth AbsRel" in out and ", on photos 0.0000 -> 0.7" in out, out
     assert (weights_folder / "depth_sky.safetensors").read_bytes() == (candidate / "depth_sky.safetensors").read_bytes()
     promotion = json.loads((weights_folder / "depth_sky.json").read_text())["training"]["promotion"]
     assert promotion["held_out"]["abs_rel"] < promotion["replaced_held_out"]["abs_rel"]
+    assert promotion["held_out"]["photo_sky_by_photo"]["forest_creek"]["iou"] is None  # the photos' sky, kept too
     assert promotion["replaced_training"] == replaced and promotion["from"] == str(candidate)
     card = (weights_folder / "MODEL_CARD.md").read_text()
     rows = [line for line in card.splitlines() if line.startswith("| ")]
@@ -68,11 +71,13 @@ def test_a_network_no_better_is_kept_and_nothing_is_written(tmp_path, weights_fo
     assert {p.name: p.read_bytes() for p in weights_folder.iterdir()} == before
 
 
-def _depth_figures(by_seed: dict[str, float], sky_iou: float = 0.97, bar_views: int = 10) -> dict:
+def _depth_figures(by_seed: dict[str, float], sky_iou: float = 0.97, bar_views: int = 10,
+                   photo_sky_iou: float = 0.78) -> dict:
     """The depth network's held-out figures, as ``train promote`` measures them, from AbsRel by view."""
     values = list(by_seed.values())
     return {"abs_rel": statistics.fmean(values), "abs_rel_median": statistics.median(values),
-            "abs_rel_bar_views": statistics.fmean(values[:bar_views]), "sky_iou": sky_iou, "abs_rel_by_seed": by_seed}
+            "abs_rel_bar_views": statistics.fmean(values[:bar_views]), "sky_iou": sky_iou, "abs_rel_by_seed": by_seed,
+            "photo_sky_iou": photo_sky_iou}
 
 
 def test_the_depth_network_must_improve_view_by_view_beyond_noise():
@@ -100,6 +105,10 @@ def test_the_depth_network_must_improve_view_by_view_beyond_noise():
     # better depth, but the sky IoU falls too far
     improved, reason = judge(_depth_figures(current), _depth_figures(better, sky_iou=0.95))
     assert not improved and "sky IoU fell" in reason, reason
+    # better depth and sky on the worlds, but it calls real mountains sky
+    improved, reason = judge(_depth_figures(current), _depth_figures(better, sky_iou=0.98, photo_sky_iou=0.64))
+    assert not improved and "on photos 0.7800 -> 0.6400: sky IoU on the photos fell by more than" in reason, reason
+    assert judge(_depth_figures(current), _depth_figures(better, photo_sky_iou=0.775))[0]  # within the slack
 
 
 def test_refiner_and_sky_generator_must_improve_beyond_noise_too():
@@ -168,13 +177,29 @@ def test_refiner_and_sky_generator_are_measured_on_their_own_metrics(tmp_path, t
 def test_bad_folders_are_usage_errors(tmp_path, weights_folder, tiny_weights, capsys):
     empty = tmp_path / "empty"
     empty.mkdir()
+    candidate = _candidate(tmp_path)
     for args, message in [
         ([str(tmp_path / "missing")], "no such folder"),
         ([str(empty)], "none of depth_sky.safetensors"),
         ([str(weights_folder), "--into", str(weights_folder)], "is the --into folder itself"),
         ([str(tiny_weights), "--into", str(weights_folder)], f"--into {weights_folder} has no refiner network"),
         ([str(weights_folder), "--into", str(tmp_path / "nowhere")], "--into"),
+        ([str(candidate), "--into", str(weights_folder), "--photos", str(tmp_path / "nowhere")],
+         f"--photos {tmp_path / 'nowhere'}: no such folder"),
+        ([str(candidate), "--into", str(weights_folder), "--photos", str(empty)],
+         f"--photos {empty}: no photo with a sky mask (NAME.sky.png beside NAME.jpg)"),
     ]:
         assert main(["train", "promote", *args, "--quick", "--quiet"]) == 2, args
         err = capsys.readouterr().err.strip().splitlines()
         assert len(err) == 1 and message in err[0], (args, err)
+
+
+def test_a_bad_sky_mask_stops_a_depth_promotion_before_any_measuring(tmp_path, weights_folder, capsys):
+    photos = tmp_path / "photos"
+    photos.mkdir()
+    shutil.copy(REPOSITORY_PHOTOS / "sunset.jpg", photos)
+    Image.open(REPOSITORY_PHOTOS / "aitzgorri.sky.png").crop((0, 0, 300, 200)).save(photos / "sunset.sky.png")
+    assert main(["train", "promote", str(_candidate(tmp_path)), "--into", str(weights_folder), "--photos", str(photos),
+                 "--quick"]) == 1
+    err = capsys.readouterr().err
+    assert "sunset.sky.png: the sky mask is 300x200, its photo 512x341" in err and "depth + sky" not in err

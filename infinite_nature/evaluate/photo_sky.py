@@ -1,0 +1,98 @@
+"""The sky mask on real photographs, against hand-made masks: what held-out worlds cannot show.
+
+A depth network's sky head learns from procedural worlds, whose sky is easy to tell from their
+ground. On a photo it may call a hazy blue mountain or a bright canopy sky, and a flight then
+paints the generated dome over them in every frame. Photos with a sky sidecar (``NAME.sky.png``
+beside ``NAME.jpg``, ``infinite_nature.data.layout``: 255 sky, 0 ground, values between not
+judged, e.g. sun glare or mist over rock) measure that: the IoU of the flights' sky mask pooled
+over every judged pixel of every photo, and for each photo its IoU (where it shows sky) and the
+share of its ground called sky.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+from PIL import Image, UnidentifiedImageError
+from tqdm import tqdm
+
+from infinite_nature.data.layout import SKY_SUFFIX, sidecar
+from infinite_nature.data.reader import UnreadableImage, read_rgb
+from infinite_nature.errors import InfiniteNatureError
+from infinite_nature.generate.inputs import fit_to_size, output_size
+from infinite_nature.image import image_to_tensor
+
+REPOSITORY_PHOTOS = Path(__file__).resolve().parents[2] / "examples" / "photos"  # four, in a checkout
+PHOTO_LONG_SIDE = 256  # photos are measured at ``generate``'s default size
+SURE = 0.05  # a shrunk mask pixel within this of 0 or 1 is judged; nearer the middle it mixes sky and ground
+
+SkyOf = Callable[[torch.Tensor], torch.Tensor]  # photos [1, 3, H, W] in [0, 1] -> sky [1, 1, H, W] bool
+
+
+@dataclass(frozen=True)
+class MaskedPhoto:
+    """A photo and its hand-made sky mask."""
+
+    photo: Path
+    mask: Path
+
+    @property
+    def name(self) -> str:
+        return self.photo.stem
+
+
+def masked_photos(photos: list[Path]) -> list[MaskedPhoto]:
+    """Those of ``photos`` with a sky sidecar."""
+    return [MaskedPhoto(photo, sidecar(photo, SKY_SUFFIX)) for photo in photos if sidecar(photo, SKY_SUFFIX).is_file()]
+
+
+def _read(path: Path, what: str, reader: Callable[[Path], np.ndarray]) -> np.ndarray:
+    try:
+        return reader(path)
+    except (UnreadableImage, UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError) as error:
+        raise InfiniteNatureError(f"{path}: not a readable {what} ({error.__cause__ or error})") from None
+
+
+def _grey(path: Path) -> np.ndarray:  # [H, W] uint8
+    with Image.open(path) as image:
+        return np.asarray(image.convert("L"))
+
+
+def judged_sky(item: MaskedPhoto, long_side: int = PHOTO_LONG_SIDE) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """The photo at ``generate``'s working size ``[1, 3, H, W]``, and its mask shrunk and cropped
+    the same way: sky and judged pixels, each ``[1, 1, H, W]`` bool."""
+    rgb = image_to_tensor(_read(item.photo, "image", read_rgb))
+    mask = _read(item.mask, "sky mask", _grey)
+    if mask.shape != tuple(rgb.shape[-2:]):
+        raise InfiniteNatureError(f"{item.mask}: the sky mask is {mask.shape[1]}x{mask.shape[0]}, "
+                                  f"its photo {rgb.shape[-1]}x{rgb.shape[-2]}")
+    size = output_size(*rgb.shape[-2:], long_side)
+    share = fit_to_size(torch.from_numpy(mask.astype(np.float32) / 255.0)[None, None], *size)  # [1, 1, H, W]
+    sky, ground = share >= 1.0 - SURE, share <= SURE
+    return fit_to_size(rgb, *size), sky, sky | ground
+
+
+@torch.no_grad()
+def evaluate_photo_sky(sky_of: SkyOf, items: list[MaskedPhoto], long_side: int = PHOTO_LONG_SIDE,
+                       progress: bool = False) -> dict[str, object]:
+    """Pooled IoU over the judged pixels of all ``items`` (1.0 where neither the masks nor the
+    network show any sky), and each photo's IoU (None where its mask has no sky) and share of its
+    ground called sky."""
+    if not items:
+        raise ValueError("no photos with a sky mask to measure")
+    intersection = union = 0
+    by_photo: dict[str, dict[str, float | None]] = {}
+    for item in tqdm(items, desc="photo sky", unit="photo", disable=not progress):
+        rgb, truth, judged = judged_sky(item, long_side)
+        sky = sky_of(rgb).cpu().bool() & judged
+        truth = truth & judged
+        ground = judged & ~truth
+        overlap, either = int((sky & truth).sum()), int((sky | truth).sum())
+        intersection, union = intersection + overlap, union + either
+        by_photo[item.name] = {"iou": overlap / either if truth.any() else None,
+                               "false_sky": float((sky & ground).sum()) / float(ground.sum()) if ground.any() else None}
+    return {"iou": intersection / union if union else 1.0, "by_photo": by_photo, "photos": len(items)}
