@@ -52,7 +52,8 @@ def trace(rgb: np.ndarray, skyline: list[list[int]], not_judged: list[list[list[
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--outlines", type=Path, default=Path("examples/photos/sky_outlines.json"))
-    parser.add_argument("--preview", type=Path, help="also write the photos with their masks tinted, one above the other")
+    parser.add_argument("--preview", type=Path,
+                        help="also write the photos with their masks tinted, one above the other")
     args = parser.parse_args()
     outlines = json.loads(args.outlines.read_text(encoding="utf-8"))["photos"]
     tinted = []

@@ -89,7 +89,6 @@ def evaluate_photo_sky(sky_of: SkyOf, items: list[MaskedPhoto], long_side: int =
     for item in tqdm(items, desc="photo sky", unit="photo", disable=not progress):
         rgb, truth, judged = judged_sky(item, long_side)
         sky = sky_of(rgb).cpu().bool() & judged
-        truth = truth & judged
         ground = judged & ~truth
         overlap, either = int((sky & truth).sum()), int((sky | truth).sum())
         intersection, union = intersection + overlap, union + either

@@ -203,3 +203,12 @@ def test_a_bad_sky_mask_stops_a_depth_promotion_before_any_measuring(tmp_path, w
                  "--quick"]) == 1
     err = capsys.readouterr().err
     assert "sunset.sky.png: the sky mask is 300x200, its photo 512x341" in err and "depth + sky" not in err
+
+
+def test_without_the_repositorys_photos_a_depth_promotion_asks_for_them(tmp_path, weights_folder, monkeypatch, capsys):
+    from infinite_nature.evaluate import photo_sky
+
+    monkeypatch.setattr(photo_sky, "REPOSITORY_PHOTOS", tmp_path / "site-packages" / "examples" / "photos")  # a wheel
+    assert main(["train", "promote", str(_candidate(tmp_path)), "--into", str(weights_folder), "--quick"]) == 2
+    err = capsys.readouterr().err
+    assert "a depth network is judged on real photos' sky too: pass --photos DIR" in err
