@@ -46,22 +46,13 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _sky_photos(folder: str | None) -> tuple:
-    """The photos with hand-made sky masks a depth network's sky is judged on, each mask checked
-    against its photo before any measuring."""
-    from infinite_nature.data.layout import photos_under
-    from infinite_nature.evaluate.photo_sky import REPOSITORY_PHOTOS, judged_sky, masked_photos
+    """The photos with hand-made sky masks a depth network's sky is judged on."""
+    from infinite_nature.evaluate.photo_sky import REPOSITORY_PHOTOS, checked_masked_photos
 
-    path = Path(folder) if folder else REPOSITORY_PHOTOS
-    if not path.is_dir():
-        raise UsageError(f"--photos {folder}: no such folder" if folder else
-                         "a depth network is judged on real photos' sky too: pass --photos DIR, a folder of photos "
+    if folder is None and not REPOSITORY_PHOTOS.is_dir():
+        raise UsageError("a depth network is judged on real photos' sky too: pass --photos DIR, a folder of photos "
                          "with hand-made sky masks (NAME.sky.png beside NAME.jpg; the repository's examples/photos)")
-    items = tuple(masked_photos(photos_under(path)))
-    if not items:
-        raise UsageError(f"--photos {path}: no photo with a sky mask (NAME.sky.png beside NAME.jpg) in this folder")
-    for item in items:
-        judged_sky(item)
-    return items
+    return checked_masked_photos(Path(folder) if folder else REPOSITORY_PHOTOS, "--photos")
 
 
 def _promote(args: argparse.Namespace) -> int:

@@ -20,9 +20,9 @@ import torch
 from PIL import Image, UnidentifiedImageError
 from tqdm import tqdm
 
-from infinite_nature.data.layout import SKY_SUFFIX, sidecar
+from infinite_nature.data.layout import SKY_SUFFIX, photos_under, sidecar
 from infinite_nature.data.reader import UnreadableImage, read_rgb
-from infinite_nature.errors import InfiniteNatureError
+from infinite_nature.errors import InfiniteNatureError, UsageError
 from infinite_nature.generate.inputs import fit_to_size, output_size
 from infinite_nature.image import image_to_tensor
 
@@ -48,6 +48,19 @@ class MaskedPhoto:
 def masked_photos(photos: list[Path]) -> list[MaskedPhoto]:
     """Those of ``photos`` with a sky sidecar."""
     return [MaskedPhoto(photo, sidecar(photo, SKY_SUFFIX)) for photo in photos if sidecar(photo, SKY_SUFFIX).is_file()]
+
+
+def checked_masked_photos(folder: Path, flag: str) -> tuple[MaskedPhoto, ...]:
+    """The photos with a sky mask under ``folder``, each mask checked against its photo before
+    any long work; usage errors name ``flag``."""
+    if not folder.is_dir():
+        raise UsageError(f"{flag} {folder}: no such folder")
+    items = tuple(masked_photos(photos_under(folder)))
+    if not items:
+        raise UsageError(f"{flag} {folder}: no photo with a sky mask (NAME.sky.png beside NAME.jpg) in this folder")
+    for item in items:
+        judged_sky(item)
+    return items
 
 
 def _read(path: Path, what: str, reader: Callable[[Path], np.ndarray]) -> np.ndarray:

@@ -85,6 +85,10 @@ class DepthTrainConfig(TrainConfig):
                        "as distant ground (0: none)", minimum=0, maximum=1)
     crop_min: float = _f(CROP_MIN, "the least share of a view's short side a random training crop covers (0.1-1; "
                          "1: whole views, as generate and eval show the network)", minimum=0.1, maximum=1)
+    sky_photos: str | None = _f(None, "photos with hand-made sky masks (NAME.sky.png beside NAME.jpg) whose sky IoU "
+                                "each validation logs as val/photo_sky_iou, as train promote judges it: the worlds "
+                                "cannot show a sky head that calls a real mountain sky (default: the repository's "
+                                "examples/photos, where it is; none: not measured)")
     learning_rate: float = _f(1e-3, "Adam learning rate", minimum=0)
 
 

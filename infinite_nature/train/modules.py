@@ -14,6 +14,7 @@ import torch
 import torch.nn.functional as F
 
 from infinite_nature.evaluate.metrics import psnr
+from infinite_nature.evaluate.photo_sky import REPOSITORY_PHOTOS, MaskedPhoto, checked_masked_photos, evaluate_photo_sky
 from infinite_nature.models import (
     DepthSkyConfig,
     DepthSkyNet,
@@ -99,6 +100,14 @@ def _update_ema(ema: torch.nn.Module, model: torch.nn.Module, decay: float) -> N
             target.copy_(source)
 
 
+def _sky_photos(folder: str | None) -> tuple[MaskedPhoto, ...]:
+    """``--sky-photos``: none, the given folder's (checked now, before any work), or the
+    repository's examples/photos where it is."""
+    if folder == "none" or (folder is None and not REPOSITORY_PHOTOS.is_dir()):
+        return ()
+    return checked_masked_photos(Path(folder) if folder else REPOSITORY_PHOTOS, "--sky-photos")
+
+
 class DepthSkyModule(_StepModule):
     """Supervised on exact world depth (or cached pseudo-labels): SSI + gradient matching + sky BCE."""
 
@@ -107,6 +116,7 @@ class DepthSkyModule(_StepModule):
         self.model = DepthSkyNet(DepthSkyConfig(encoder=config.encoder, decoder_channels=config.decoder_channels,
                                                   disparity_output=config.disparity_output,
                                                   input_size=config.resolution))
+        self.sky_photos = _sky_photos(config.sky_photos)
         loaded = self._init_from(self.model, "depth_sky")
         if loaded is not None and loaded.config.disparity_output != config.disparity_output:
             # same shapes, so the weights load; the head's output is read anew
@@ -146,6 +156,11 @@ class DepthSkyModule(_StepModule):
         ground = ~batch["sky"]
         self.log("val/abs_rel", absolute_relative_error(raw, batch["disparity"], ground), prog_bar=True, sync_dist=True)
         self.log("val/sky_iou", intersection_over_union(torch.sigmoid(logits) > 0.5, batch["sky"]), prog_bar=True, sync_dist=True)
+
+    def on_validation_epoch_end(self) -> None:
+        if self.sky_photos:
+            report = evaluate_photo_sky(lambda rgb: self.model.predict(rgb.to(self.device)).sky, list(self.sky_photos))
+            self.log("val/photo_sky_iou", report["iou"], prog_bar=True, sync_dist=True)
 
     def configure_optimizers(self):
         optimizer = torch.optim.AdamW(self.model.parameters(), lr=self.config.learning_rate, weight_decay=1e-4)

@@ -33,6 +33,8 @@ def test_fast_dev_run_exports_a_loadable_network(tiny_worlds, tmp_path, recipe, 
     assert not model.training
     if network in ("depth_sky", "refiner"):  # the networks a flight runs at their training size record it
         assert model.config.input_size == TINY["resolution"]
+    if network == "depth_sky":  # its sky on the repository's photos with hand-made masks, as train promote judges it
+        assert 0 <= json.loads(record.read_text())["training"]["held_out_metrics"]["val/photo_sky_iou"] <= 1
 
 
 def _losses(folder, key):
@@ -138,6 +140,7 @@ NO_GPU = not torch.cuda.is_available()
     ("depth", ["--learning-rate", "-0.001"], "--learning-rate must be >= 0, got -0.001"),
     ("depth", ["--seed", "-1"], "--seed must be within [0, 4294967295], got -1"),
     ("depth", ["--decoder-channels", "0"], "--decoder-channels must be >= 1, got 0"),
+    ("depth", ["--sky-photos", "no_such_folder"], "--sky-photos no_such_folder: no such folder"),
     ("refiner", ["--ema-decay", "1"], "--ema-decay must be within [0, 1), got 1.0"),
     ("refiner", ["--motion-scale", "-0.5"], "--motion-scale must be > 0, got -0.5"),
     ("sky", ["--num-nodes", "0"], "--num-nodes must be >= 1, got 0"),
@@ -335,7 +338,7 @@ def test_zero_intervals_mean_never_and_negative_ones_are_refused(tmp_path, tiny_
             "--resolution", "32", "--no-progress", "--validate-every", "0", "--sample-every", "0", "--checkpoint-every", "0"]
     assert main(args) == 0
     record = json.loads((out / "export" / "depth_sky.json").read_text())["training"]
-    assert record["steps"] == 3 and record["held_out_metrics"] == {}  # no validation ran
+    assert record["steps"] == 3 and record["held_out_metrics"] == {}  # no validation ran, nor the photos' sky
     assert not (out / "samples").exists() and (out / "checkpoints" / "last.ckpt").is_file()
     capsys.readouterr()
     assert main(args[:-1] + ["-1"]) == 2
@@ -437,3 +440,16 @@ def test_a_sigterm_seen_only_by_lightning_is_no_success(tmp_path, tiny_worlds):
     assert code == 43, err
     assert f"to go on with --resume: {last}" in err
     assert not (out / "export").exists()
+
+
+def test_the_photos_sky_is_measured_on_the_folder_given_or_not_at_all(tmp_path, tiny_worlds):
+    photos = tmp_path / "photos"
+    photos.mkdir()
+    Image.new("RGB", (64, 48), (90, 140, 220)).save(photos / "all_sky.jpg")
+    Image.new("L", (64, 48), 255).save(photos / "all_sky.sky.png")
+    for folder, measured in ((str(photos), True), ("none", False)):
+        config = DepthTrainConfig(worlds=str(tiny_worlds), out=str(tmp_path / folder.replace("/", "_")), fast_dev_run=True,
+                                  sky_photos=folder, **TINY)
+        _, record = train("depth", config)
+        metrics = json.loads(record.read_text())["training"]["held_out_metrics"]
+        assert ("val/photo_sky_iou" in metrics) == measured, metrics
