@@ -34,7 +34,7 @@ def _run(args: argparse.Namespace) -> int:
     from infinite_nature.evaluate.depth import evaluate_depth
     from infinite_nature.evaluate.figures import contact_sheet, plot_series
     from infinite_nature.evaluate.long_range import TRUTH_KEYS, LongRangeConfig, evaluate_long_range
-    from infinite_nature.evaluate.photo_sky import evaluate_photo_sky, judged_sky, masked_photos
+    from infinite_nature.evaluate.photo_sky import evaluate_photo_sky, judged_photos
     from infinite_nature.evaluate.report import psnr_gain, sharpness_ratio, short_range_table, worlds_line
     from infinite_nature.evaluate.short_range import HELD_OUT_SEEDS, VALIDATION_SEEDS, ShortRangeConfig, evaluate_short_range
     from infinite_nature.evaluate.sky import evaluate_sky_generator
@@ -69,9 +69,7 @@ def _run(args: argparse.Namespace) -> int:
         paths = expand_inputs([args.photos])
         for path in paths:
             photos.append(prepare_first_frame(load_photo(path, size), options, networks, device))
-        sky_photos = masked_photos(paths)
-        for item in sky_photos:
-            judged_sky(item)
+        sky_photos = judged_photos(paths)
     seeds = HELD_OUT_SEEDS if args.seed_set == "held-out" else VALIDATION_SEEDS
     report: dict[str, object] = {"weights": args.weights, "size": size, "quick": quick, "seed_set": args.seed_set}
 

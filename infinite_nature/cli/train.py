@@ -11,7 +11,6 @@ from pathlib import Path
 from infinite_nature.atomic import check_output_folder
 from infinite_nature.cli.lightning_logs import quiet_lightning_logs
 from infinite_nature.config import add_arguments, merge
-from infinite_nature.errors import UsageError
 from infinite_nature.process_group import leave_process_group
 from infinite_nature.train.configs import RECIPES, load_yaml_config
 
@@ -45,17 +44,8 @@ def _run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _sky_photos(folder: str | None) -> tuple:
-    """The photos with hand-made sky masks a depth network's sky is judged on."""
-    from infinite_nature.evaluate.photo_sky import REPOSITORY_PHOTOS, checked_masked_photos
-
-    if folder is None and not REPOSITORY_PHOTOS.is_dir():
-        raise UsageError("a depth network is judged on real photos' sky too: pass --photos DIR, a folder of photos "
-                         "with hand-made sky masks (NAME.sky.png beside NAME.jpg; the repository's examples/photos)")
-    return checked_masked_photos(Path(folder) if folder else REPOSITORY_PHOTOS, "--photos")
-
-
 def _promote(args: argparse.Namespace) -> int:
+    from infinite_nature.evaluate.photo_sky import sky_photos_option
     from infinite_nature.train.promotion import Measures, candidate_networks, compare, promote
 
     from infinite_nature.generate.weights import DEFAULT_SET
@@ -63,7 +53,7 @@ def _promote(args: argparse.Namespace) -> int:
 
     candidate, into = Path(args.export), Path(args.into or WEIGHTS_ROOT / DEFAULT_SET)
     networks = candidate_networks(candidate, into)  # usage errors before any measuring
-    sky_photos = _sky_photos(args.photos) if "depth_sky" in networks else ()
+    sky_photos = sky_photos_option(args.photos, "--photos", required=True) if "depth_sky" in networks else ()
     if not args.dry_run:
         check_output_folder(into, f"--into {into}")
     measures = Measures.quick(sky_photos) if args.quick else Measures(sky_photos=sky_photos)

@@ -33,34 +33,15 @@ SURE = 0.05  # a shrunk mask pixel within this of 0 or 1 is judged; nearer the m
 SkyOf = Callable[[torch.Tensor], torch.Tensor]  # photos [1, 3, H, W] in [0, 1] -> sky [1, 1, H, W] bool
 
 
-@dataclass(frozen=True)
-class MaskedPhoto:
-    """A photo and its hand-made sky mask."""
+@dataclass(frozen=True, eq=False)
+class JudgedPhoto:
+    """A photo at ``generate``'s working size and its hand-made mask shrunk and cropped the same
+    way; read once, measured as often as needed (each validation of a training run)."""
 
-    photo: Path
-    mask: Path
-
-    @property
-    def name(self) -> str:
-        return self.photo.stem
-
-
-def masked_photos(photos: list[Path]) -> list[MaskedPhoto]:
-    """Those of ``photos`` with a sky sidecar."""
-    return [MaskedPhoto(photo, sidecar(photo, SKY_SUFFIX)) for photo in photos if sidecar(photo, SKY_SUFFIX).is_file()]
-
-
-def checked_masked_photos(folder: Path, flag: str) -> tuple[MaskedPhoto, ...]:
-    """The photos with a sky mask under ``folder``, each mask checked against its photo before
-    any long work; usage errors name ``flag``."""
-    if not folder.is_dir():
-        raise UsageError(f"{flag} {folder}: no such folder")
-    items = tuple(masked_photos(photos_under(folder)))
-    if not items:
-        raise UsageError(f"{flag} {folder}: no photo with a sky mask (NAME.sky.png beside NAME.jpg) in this folder")
-    for item in items:
-        judged_sky(item)
-    return items
+    name: str
+    rgb: torch.Tensor  # [1, 3, H, W] in [0, 1]
+    sky: torch.Tensor  # [1, 1, H, W] bool
+    judged: torch.Tensor  # [1, 1, H, W] bool: pixels the mask says sky or ground of
 
 
 def _read(path: Path, what: str, reader: Callable[[Path], np.ndarray]) -> np.ndarray:
@@ -75,36 +56,59 @@ def _grey(path: Path) -> np.ndarray:  # [H, W] uint8
         return np.asarray(image.convert("L"))
 
 
-def judged_sky(item: MaskedPhoto, long_side: int = PHOTO_LONG_SIDE) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-    """The photo at ``generate``'s working size ``[1, 3, H, W]``, and its mask shrunk and cropped
-    the same way: sky and judged pixels, each ``[1, 1, H, W]`` bool."""
-    rgb = image_to_tensor(_read(item.photo, "image", read_rgb))
-    mask = _read(item.mask, "sky mask", _grey)
+def _judge(photo: Path, mask_path: Path, long_side: int) -> JudgedPhoto:
+    rgb = image_to_tensor(_read(photo, "image", read_rgb))
+    mask = _read(mask_path, "sky mask", _grey)
     if mask.shape != tuple(rgb.shape[-2:]):
-        raise InfiniteNatureError(f"{item.mask}: the sky mask is {mask.shape[1]}x{mask.shape[0]}, "
+        raise InfiniteNatureError(f"{mask_path}: the sky mask is {mask.shape[1]}x{mask.shape[0]}, "
                                   f"its photo {rgb.shape[-1]}x{rgb.shape[-2]}")
     size = output_size(*rgb.shape[-2:], long_side)
     share = fit_to_size(torch.from_numpy(mask.astype(np.float32) / 255.0)[None, None], *size)  # [1, 1, H, W]
     sky, ground = share >= 1.0 - SURE, share <= SURE
-    return fit_to_size(rgb, *size), sky, sky | ground
+    return JudgedPhoto(photo.stem, fit_to_size(rgb, *size), sky, sky | ground)
+
+
+def judged_photos(photos: list[Path], long_side: int = PHOTO_LONG_SIDE) -> list[JudgedPhoto]:
+    """Those of ``photos`` with a sky sidecar, read and checked against their masks."""
+    return [_judge(photo, sidecar(photo, SKY_SUFFIX), long_side) for photo in photos
+            if sidecar(photo, SKY_SUFFIX).is_file()]
+
+
+def sky_photos_option(folder: str | None, flag: str, required: bool) -> tuple[JudgedPhoto, ...]:
+    """The photos ``flag`` names, read and checked before any long work: a folder, ``none``
+    (``required`` False), or by default the repository's examples/photos where it is (an
+    install without them: a usage error when ``required``, none otherwise)."""
+    if folder == "none" and not required:
+        return ()
+    if folder is None and not REPOSITORY_PHOTOS.is_dir():
+        if not required:
+            return ()
+        raise UsageError(f"a depth network is judged on real photos' sky too: pass {flag} DIR, a folder of photos "
+                         "with hand-made sky masks (NAME.sky.png beside NAME.jpg; the repository's examples/photos)")
+    path = Path(folder) if folder else REPOSITORY_PHOTOS
+    if not path.is_dir():
+        raise UsageError(f"{flag} {path}: no such folder")
+    photos = tuple(judged_photos(photos_under(path)))
+    if not photos:
+        raise UsageError(f"{flag} {path}: no photo with a sky mask (NAME.sky.png beside NAME.jpg) in this folder")
+    return photos
 
 
 @torch.no_grad()
-def evaluate_photo_sky(sky_of: SkyOf, items: list[MaskedPhoto], long_side: int = PHOTO_LONG_SIDE,
-                       progress: bool = False) -> dict[str, object]:
-    """Pooled IoU over the judged pixels of all ``items`` (1.0 where neither the masks nor the
+def evaluate_photo_sky(sky_of: SkyOf, photos: list[JudgedPhoto], progress: bool = False) -> dict[str, object]:
+    """Pooled IoU over the judged pixels of all ``photos`` (1.0 where neither the masks nor the
     network show any sky), and each photo's IoU (None where its mask has no sky) and share of its
     ground called sky."""
-    if not items:
+    if not photos:
         raise ValueError("no photos with a sky mask to measure")
     intersection = union = 0
     by_photo: dict[str, dict[str, float | None]] = {}
-    for item in tqdm(items, desc="photo sky", unit="photo", disable=not progress):
-        rgb, truth, judged = judged_sky(item, long_side)
-        sky = sky_of(rgb).cpu().bool() & judged
+    for photo in tqdm(photos, desc="photo sky", unit="photo", disable=not progress):
+        truth, judged = photo.sky, photo.judged
+        sky = sky_of(photo.rgb).cpu().bool() & judged
         ground = judged & ~truth
         overlap, either = int((sky & truth).sum()), int((sky | truth).sum())
         intersection, union = intersection + overlap, union + either
-        by_photo[item.name] = {"iou": overlap / either if truth.any() else None,
-                               "false_sky": float((sky & ground).sum()) / float(ground.sum()) if ground.any() else None}
-    return {"iou": intersection / union if union else 1.0, "by_photo": by_photo, "photos": len(items)}
+        by_photo[photo.name] = {"iou": overlap / either if truth.any() else None,
+                                "false_sky": float((sky & ground).sum()) / float(ground.sum()) if ground.any() else None}
+    return {"iou": intersection / union if union else 1.0, "by_photo": by_photo, "photos": len(photos)}

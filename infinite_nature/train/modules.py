@@ -14,7 +14,7 @@ import torch
 import torch.nn.functional as F
 
 from infinite_nature.evaluate.metrics import psnr
-from infinite_nature.evaluate.photo_sky import REPOSITORY_PHOTOS, MaskedPhoto, checked_masked_photos, evaluate_photo_sky
+from infinite_nature.evaluate.photo_sky import evaluate_photo_sky, sky_photos_option
 from infinite_nature.models import (
     DepthSkyConfig,
     DepthSkyNet,
@@ -100,14 +100,6 @@ def _update_ema(ema: torch.nn.Module, model: torch.nn.Module, decay: float) -> N
             target.copy_(source)
 
 
-def _sky_photos(folder: str | None) -> tuple[MaskedPhoto, ...]:
-    """``--sky-photos``: none, the given folder's (checked now, before any work), or the
-    repository's examples/photos where it is."""
-    if folder == "none" or (folder is None and not REPOSITORY_PHOTOS.is_dir()):
-        return ()
-    return checked_masked_photos(Path(folder) if folder else REPOSITORY_PHOTOS, "--sky-photos")
-
-
 class DepthSkyModule(_StepModule):
     """Supervised on exact world depth (or cached pseudo-labels): SSI + gradient matching + sky BCE."""
 
@@ -116,7 +108,7 @@ class DepthSkyModule(_StepModule):
         self.model = DepthSkyNet(DepthSkyConfig(encoder=config.encoder, decoder_channels=config.decoder_channels,
                                                   disparity_output=config.disparity_output,
                                                   input_size=config.resolution))
-        self.sky_photos = _sky_photos(config.sky_photos)
+        self.sky_photos = sky_photos_option(config.sky_photos, "--sky-photos", required=False)
         loaded = self._init_from(self.model, "depth_sky")
         if loaded is not None and loaded.config.disparity_output != config.disparity_output:
             # same shapes, so the weights load; the head's output is read anew

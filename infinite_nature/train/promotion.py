@@ -42,7 +42,7 @@ from infinite_nature.atomic import atomic_path, write_text_atomic
 from infinite_nature.data.layout import world_seed_of
 from infinite_nature.errors import UsageError
 from infinite_nature.evaluate.depth import evaluate_depth
-from infinite_nature.evaluate.photo_sky import MaskedPhoto, evaluate_photo_sky
+from infinite_nature.evaluate.photo_sky import JudgedPhoto, evaluate_photo_sky
 from infinite_nature.evaluate.report import psnr_gain, sharpness_ratio
 from infinite_nature.evaluate.short_range import HELD_OUT_SEEDS, VALIDATION_SEEDS, ShortRangeConfig, evaluate_short_range
 from infinite_nature.evaluate.sky import evaluate_sky_generator
@@ -68,10 +68,10 @@ class Measures:
     depth_views: int = len(HELD_OUT_SEEDS)  # the depth network's held-out views, compared view by view with ...
     validation_views: int = 40  # ... these validation views
     bar_views: int = 40  # the first held-out views: those issue #5's depth bar is measured on
-    sky_photos: tuple[MaskedPhoto, ...] = ()  # real photos with hand-made sky masks, for the depth network's sky
+    sky_photos: tuple[JudgedPhoto, ...] = ()  # real photos with hand-made sky masks, for the depth network's sky
 
     @classmethod
-    def quick(cls, sky_photos: tuple[MaskedPhoto, ...] = ()) -> Measures:
+    def quick(cls, sky_photos: tuple[JudgedPhoto, ...] = ()) -> Measures:
         """A few small views (tests): the verdicts mean nothing about quality."""
         return cls(views=4, worlds=2, size=64, depth_views=3, validation_views=1, bar_views=2, sky_photos=sky_photos)
 

@@ -9,7 +9,7 @@ from PIL import Image
 
 from infinite_nature.data.layout import photos_under
 from infinite_nature.errors import InfiniteNatureError
-from infinite_nature.evaluate.photo_sky import REPOSITORY_PHOTOS, evaluate_photo_sky, judged_sky, masked_photos
+from infinite_nature.evaluate.photo_sky import REPOSITORY_PHOTOS, evaluate_photo_sky, judged_photos
 from infinite_nature.models import load_pretrained
 
 BLUE, GREEN = (70, 120, 230), (60, 140, 50)
@@ -38,9 +38,9 @@ def test_photos_with_a_mask_are_measured_and_the_mask_lines_up_with_the_shrunk_c
     _photo(tmp_path, "half", 95, glare=True)  # 300x190: shrunk to 256 wide and cropped to multiples of 16
     _photo(tmp_path, "low", 150)
     Image.new("RGB", (40, 30)).save(tmp_path / "no_mask.jpg")
-    items = masked_photos(photos_under(tmp_path))
+    items = judged_photos(photos_under(tmp_path))
     assert [item.name for item in items] == ["half", "low"]
-    rgb, sky, judged = judged_sky(items[0])
+    rgb, sky, judged = items[0].rgb, items[0].sky, items[0].judged
     assert rgb.shape == (1, 3, 160, 256) and sky.shape == judged.shape == (1, 1, 160, 256)
     assert 0 < (~judged).float().mean() < 0.1  # the glare patch and the blended rows at the horizon
     report = evaluate_photo_sky(_blue, items)
@@ -53,7 +53,7 @@ def test_photos_with_a_mask_are_measured_and_the_mask_lines_up_with_the_shrunk_c
 
 def test_a_photo_without_sky_counts_only_the_ground_called_sky(tmp_path):
     _photo(tmp_path, "forest", 0)
-    items = masked_photos(photos_under(tmp_path))
+    items = judged_photos(photos_under(tmp_path))
     assert evaluate_photo_sky(_blue, items) == {"iou": 1.0, "by_photo": {"forest": {"iou": None, "false_sky": 0.0}},
                                                 "photos": 1}
     top = evaluate_photo_sky(lambda rgb: (torch.arange(rgb.shape[-2])[:, None] < 2).expand(rgb.shape[-2:])[None, None],
@@ -64,16 +64,16 @@ def test_a_photo_without_sky_counts_only_the_ground_called_sky(tmp_path):
 def test_bad_masks_are_one_line_errors(tmp_path):
     _photo(tmp_path, "small", 60, mask_size=(150, 95))
     with pytest.raises(InfiniteNatureError, match=r"small.sky.png: the sky mask is 150x95, its photo 300x190"):
-        judged_sky(masked_photos(photos_under(tmp_path))[0])
+        judged_photos(photos_under(tmp_path))
     (tmp_path / "small.sky.png").write_bytes(b"not a png")
     with pytest.raises(InfiniteNatureError, match=r"small.sky.png: not a readable sky mask"):
-        judged_sky(masked_photos(photos_under(tmp_path))[0])
+        judged_photos(photos_under(tmp_path))
 
 
 def test_the_bundled_photos_masks_and_the_shipped_network():
     """Every bundled photo has a mask its size; the shipped network finds most of their sky and
     calls little of their ground sky (the forest creek shows none)."""
-    items = masked_photos(photos_under(REPOSITORY_PHOTOS))
+    items = judged_photos(photos_under(REPOSITORY_PHOTOS))
     assert [item.name for item in items] == ["aitzgorri", "forest_creek", "picos_de_europa", "sunset"]
     network = load_pretrained("default", "depth_sky").eval()
     report = evaluate_photo_sky(lambda rgb: network.predict(rgb).sky, items)
