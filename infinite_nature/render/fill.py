@@ -35,7 +35,7 @@ from infinite_nature.disparity import DISPARITY_MAX, DISPARITY_MIN
 from infinite_nature.render.alpha import edge_alpha
 from infinite_nature.render.free_space import CARVE_TOLERANCE, SourceView, carve_free_space
 from infinite_nature.render.inpaint import (
-    continue_rows, interpolate_across, mirror_into_holes, open_to_side, pull_push,
+    continue_rows, copy_into_strips, interpolate_across, mirror_into_holes, open_to_side, pull_push,
 )
 from infinite_nature.render.resample import SAME_SURFACE_TOLERANCE, resample_colour
 from infinite_nature.render.source_detail import SourceDetail
@@ -50,6 +50,8 @@ FILL_PASSES = 6  # each 3x3 pass fills one ring of pixels from every side: 6 rea
 DETAIL_SIGMA, DETAIL_KERNEL = 3.0, 13  # colour is what this Gaussian blur keeps, texture what it removes
 COLOUR_LEEWAY = 0.03  # how far the refiner's smoothed brightness may move a hole from its surroundings' colour
 FEATHER_PX = 3  # how far into rendered areas the fills blend (_rendered_weight: a 3x3 erosion, then a 5x5 blur)
+SIDE_STRIP_SHIFT = 0.3  # a side strip shows the view this share of the frame's width further in (copy_into_strips)
+SIDE_STRIP_DECAY = 20.0  # pixels over which the colour beside a side strip fades into its copy
 SIDE_STRIP_SIGMA = 1.5  # rows over which a side strip's colour is smoothed before its rows run on
 
 
@@ -207,7 +209,10 @@ def keep_rendered(
     over the channels, by at most ``COLOUR_LEEWAY``; its hue, often teal, cast the larger
     fills of long flights blue-grey), plus the surroundings' texture mirrored into the hole
     (``mirror_into_holes``, its detail above a blur); in a strip at the frame's side, the
-    colour and texture of its rows, continued from the rendered pixels beside it
+    rendered ground ``SIDE_STRIP_SHIFT`` of the width further in, copied out as one piece
+    with the colour beside the strip fading into it (``copy_into_strips``: continued rows
+    drew horizontal streaks and hatching across wide strips), and where that copy finds no
+    rendered ground, the colour and texture of its rows, continued from the rendered pixels beside it
     (``continue_rows``; the texture is what a blur along the rows leaves out, since the
     colour carries the structure across them: a blur in two dimensions mixed the water
     above into the top rows of the built-in example's island, which reached further into
@@ -253,6 +258,10 @@ def keep_rendered(
         row_colour, row_texture = continue_rows(rendered, source, SIDE_STRIP_SIGMA)
         around = torch.where(rows, row_colour, around)
         texture = torch.where(rows, row_texture - _blur_along_rows(row_texture), texture)
+        shift = round(SIDE_STRIP_SHIFT * rendered.shape[-1])
+        copied, found = copy_into_strips(rendered, source, rows, shift, SIDE_STRIP_DECAY)  # rows: where it finds none
+        around = torch.where(found, copied, around)
+        texture = torch.where(found, 0.0, texture)
         beside = F.max_pool2d(side.float(), 2 * FEATHER_PX + 1, stride=1, padding=FEATHER_PX) > 0
         colour = torch.where(beside, around, colour)  # the strips and their feather: none of the refiner's colour
     rgb = (colour + texture).clamp(0, 1)

@@ -1,8 +1,9 @@
 """Non-learned hole filling from the rendered pixels around a hole: ``pull_push`` gives a hole
 the colours around it (smooth, blended by distance), ``mirror_into_holes`` gives it the
 texture around it (each hole pixel takes the pixel mirrored across the nearest hole border),
-``continue_rows`` a strip at the frame's side (``open_to_side``) its rows' colour and the
-texture beside it, shifted across it,
+``copy_into_strips`` a strip at the frame's side (``open_to_side``) the view further in,
+copied outwards, ``continue_rows`` such a strip its rows' colour and the texture beside it,
+shifted across it,
 ``interpolate_across`` a crack the straight line between the known pixels on either side of
 it, ``axis_neighbours`` the known pixels a hole meets on either side along a row or a column
 (``first_known_along`` the index of the first one in one direction).
@@ -19,6 +20,8 @@ import torch.nn.functional as F
 from kornia.filters import gaussian_blur2d
 
 _FAR = 1e6  # the coordinate of "no known pixel yet" in the nearest-pixel search
+STRIP_REPEATS = 4  # copies of the copy copy_into_strips may take, for strips wider than its shift
+SEAM_SIGMA = 1.5  # rows over which a strip's seam difference is smoothed (copy_into_strips)
 _NEIGHBOURS = tuple((dy, dx) for dy in (-1, 0, 1) for dx in (-1, 0, 1) if (dy, dx) != (0, 0))
 
 
@@ -243,6 +246,66 @@ def open_to_side(known: torch.Tensor) -> torch.Tensor:  # [B, 1, H, W] bool -> [
     """Unknown pixels with nothing known between them and the frame's left or right side along
     their row: the strip a turn opens at the side of the view."""
     return (first_known_along(known, -1, backwards=True) < 0) | (first_known_along(known, -1, backwards=False) < 0)
+
+
+def copy_into_strips(
+    values: torch.Tensor,  # [B, C, H, W]
+    known: torch.Tensor,  # [B, 1, H, W] bool
+    strips: torch.Tensor,  # [B, 1, H, W] bool: the pixels to fill, each open to one side of the frame
+    shift: int,
+    decay: float,
+    seam_px: int = 8,
+) -> tuple[torch.Tensor, torch.Tensor]:  # filled [B, C, H, W], found [B, 1, H, W] bool
+    """A strip at the frame's side filled with the known pixels ``shift`` columns further in:
+    the view beside it copied outwards as one piece, so its texture and structures keep
+    their shape in both directions and, with the same shift at every frame, move with the
+    view as a turn widens the strip (a strip wider than ``shift`` repeats the copy). The seam's difference in colour (the mean of the
+    ``seam_px`` known pixels on its inner side against that of the first ``seam_px`` copied
+    pixels, each row, smoothed down the columns) is added, fading over ``decay`` pixels into
+    the strip, so no edge shows. Found where the copied pixel is known."""
+    width = values.shape[-1]
+    before = first_known_along(known, -1, backwards=True)
+    after = first_known_along(known, -1, backwards=False)
+    at_left = before < 0
+    border = torch.where(at_left, after, before)  # the known pixel the strip meets along its row; -1: none
+    inwards = torch.where(at_left, 1, -1)
+    here = torch.arange(width, device=values.device).view(1, 1, 1, width)
+    copied, found = torch.zeros_like(values), torch.zeros_like(strips)
+    for repeat in range(1, STRIP_REPEATS + 1):  # a strip wider than the shift: copies of the copy
+        source = here + inwards * shift * repeat
+        take = strips & ~found & (border >= 0) & (source >= 0) & (source < width)
+        take &= known.gather(-1, source.clamp(0, width - 1))
+        copied = torch.where(take, values.gather(-1, source.clamp(0, width - 1).expand_as(values)), copied)
+        found |= take
+    inner = _row_window_mean(values, known, border, inwards, seam_px)  # beside the seam, inside the view
+    outer = _row_window_mean(values, known, border + inwards * (shift - seam_px), inwards, seam_px)  # what was copied
+    m = found.to(values.dtype)
+    kernel, sigmas = (2 * round(3 * SEAM_SIGMA) + 1, 1), (SEAM_SIGMA, 1.0)
+    smoothed = gaussian_blur2d((inner - outer) * m, kernel, sigmas, border_type="constant")
+    seam = smoothed / gaussian_blur2d(m, kernel, sigmas, border_type="constant").clamp_min(1e-6)
+    fade = torch.exp(-((here - border).abs() - 1).to(values.dtype) / decay)  # 1 at the strip's first pixel
+    return copied + seam * fade, found
+
+
+def _row_window_mean(
+    values: torch.Tensor,  # [B, C, H, W]
+    known: torch.Tensor,  # [B, 1, H, W] bool
+    start: torch.Tensor,  # [B, 1, H, W] long: each pixel's window's first column
+    direction: torch.Tensor,  # [B, 1, H, W] long: +1 or -1, the way the window runs along the row
+    length: int,
+) -> torch.Tensor:  # [B, C, H, W]
+    """Mean of the known pixels in a window of ``length`` columns along each pixel's row (0 where none)."""
+    width = values.shape[-1]
+    weight = known.to(values.dtype)
+    pad = (1, 0)
+    total = F.pad((values * weight).cumsum(-1), pad)  # [B, C, H, W + 1]: the sum of the columns before each
+    count = F.pad(weight.cumsum(-1), pad)
+    end = start + direction * (length - 1)
+    low = torch.minimum(start, end).clamp(0, width)
+    high = (torch.maximum(start, end) + 1).clamp(0, width)
+    summed = total.gather(-1, high.expand_as(values)) - total.gather(-1, low.expand_as(values))
+    counted = count.gather(-1, high) - count.gather(-1, low)
+    return summed / counted.clamp_min(1.0)
 
 
 def continue_rows(

@@ -7,7 +7,9 @@ import pytest
 import torch
 
 from infinite_nature.geometry import intrinsics_from_fov
-from infinite_nature.render.fill import COLOUR_LEEWAY, cover_magnified, keep_rendered, render_for_refiner
+from infinite_nature.render.fill import (
+    COLOUR_LEEWAY, SIDE_STRIP_SHIFT, cover_magnified, keep_rendered, render_for_refiner,
+)
 from infinite_nature.render.splatting import SplatResult, splat
 
 
@@ -132,6 +134,25 @@ def test_a_strip_at_the_side_continues_the_bands_beside_it():
     band, below = rgb[0, :, 25:31, 46:], rgb[0, :, 36:60, 46:]
     assert float(band.min()) > 0.8 - 0.1 and float(below.max()) < 0.2 + 0.1
     assert float(band.std(dim=-1).max()) < 0.02  # one colour along each row, no mirrored bars
+
+
+def test_a_wide_side_strip_shows_the_view_beside_it_in_two_dimensions_not_streaks():
+    """A trunk standing 14-18 columns inside a ragged strip's border stays one upright line in
+    the strip: continued rows shifted each row by its own width and hatched it."""
+    rendered = torch.full((1, 3, 64, 64), 0.5)
+    rendered[..., 30:32] = 0.1  # a dark trunk, upright
+    valid = torch.ones(1, 1, 64, 64, dtype=torch.bool)
+    for row in range(64):
+        valid[..., row, 44 + row % 5:] = False  # a turn's strip at the right side, its border ragged
+    features = torch.where(valid, torch.cat([rendered, torch.zeros(1, 1, 64, 64)], dim=1), torch.zeros(()))
+    disparity = torch.where(valid, torch.full((1, 1, 64, 64), 0.3), torch.zeros(()))
+    splatted = SplatResult(features, disparity, valid.float(), valid.float(), valid, "torch")
+    rgb, _, _ = keep_rendered(rendered, torch.full((1, 1, 64, 64), 0.3), splatted, torch.zeros_like(valid))
+    shift = round(SIDE_STRIP_SHIFT * 64)
+    strip = rgb[0, 0, :, 49:]  # every row's strip from here on
+    darkest = strip.argmin(dim=-1) + 49  # [64]: the trunk's column in each row
+    assert bool(((darkest == 30 + shift) | (darkest == 31 + shift)).all()), darkest
+    assert float(strip.min(dim=-1).values.max()) < 0.3
 
 
 def test_a_side_strip_draws_no_line_where_a_dark_shore_reaches_further_than_the_water_above():

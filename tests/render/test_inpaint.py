@@ -6,7 +6,8 @@ import pytest
 import torch
 
 from infinite_nature.render.inpaint import (
-    _jump_flood, _nearest_known_jump_flood, axis_neighbours, continue_rows, interpolate_across, mirror_into_holes,
+    _jump_flood, _nearest_known_jump_flood, axis_neighbours, continue_rows, copy_into_strips, interpolate_across,
+    mirror_into_holes,
     nearest_known, open_to_side, pull_push,
 )
 
@@ -203,3 +204,61 @@ def test_continue_rows_takes_a_left_strip_s_texture_from_after_it_and_a_gap_s_fr
     torch.testing.assert_close(texture[0, 0, 0, :4], torch.tensor([4.0, 5, 6, 7], dtype=dtype))
     torch.testing.assert_close(texture[0, 0, 1, 10:13], torch.tensor([7.0, 8, 9], dtype=dtype))
     assert torch.equal(texture[known], values[known])
+
+
+def _checks(height: int, width: int, dtype: torch.dtype) -> torch.Tensor:  # [1, 1, H, W]: 0.3 / 0.7, 2 px checks
+    rows = torch.arange(height).view(-1, 1) // 2
+    columns = torch.arange(width).view(1, -1) // 2
+    return (0.3 + 0.4 * ((rows + columns) % 2)).to(dtype).view(1, 1, height, width)
+
+
+def test_copy_into_strips_shows_the_view_shift_columns_further_in(dtype):
+    values = _checks(12, 40, dtype)
+    known = torch.ones(1, 1, 12, 40, dtype=torch.bool)
+    known[..., :, 34:] = False  # a strip at the right side
+    known[..., 3, :5] = False  # and one at the left side, in one row
+    strips = ~known
+    filled, found = copy_into_strips(values, known, strips, shift=8, decay=4.0)
+    assert filled.dtype == dtype and torch.equal(found, strips)
+    # the checks' smoothed colour is the same on both sides of each seam: the copy itself
+    torch.testing.assert_close(filled[0, 0, :, 34:], values[0, 0, :, 26:32], atol=0.03, rtol=0)
+    torch.testing.assert_close(filled[0, 0, 3, :5], values[0, 0, 3, 8:13], atol=0.03, rtol=0)
+    assert float(filled[0, 0, :, 34:].std()) > 0.15  # the texture in two dimensions, not rows run on
+
+
+def test_copy_into_strips_meets_the_colour_beside_the_strip_and_fades_to_the_copy(dtype):
+    values = torch.full((1, 1, 4, 60), 0.3, dtype=dtype)
+    values[..., 20:40] = 0.7  # the view beside the strip is lighter than what lies 30 columns further in
+    known = torch.ones(1, 1, 4, 60, dtype=torch.bool)
+    known[..., :20] = False  # a wide strip at the left side
+    filled, found = copy_into_strips(values, known, ~known, shift=30, decay=3.0)
+    assert bool(found[..., :20].all())
+    torch.testing.assert_close(filled[..., 19], torch.full((1, 1, 4), 0.7, dtype=dtype))  # no seam
+    assert abs(float(filled[0, 0, 1, 10]) - 0.3) < 0.02  # the copy of column 40 beyond the fade
+    assert abs(float(filled[0, 0, 1, 0]) - 0.7) < 0.01  # and of column 30
+
+
+def test_copy_into_strips_finds_nothing_where_the_source_is_not_known(dtype):
+    values = _checks(6, 30, dtype)
+    known = torch.ones(1, 1, 6, 30, dtype=torch.bool)
+    known[..., :, 20:] = False  # a strip ten columns wide
+    known[..., 2, :] = False  # a row with nothing known
+    known[..., 4, 5:8] = False  # a gap the copy would read from
+    _, found = copy_into_strips(values, known, ~known, shift=6, decay=4.0)
+    assert not bool(found[..., 2, :].any())
+    assert bool(found[..., 0, 20:].all())  # beyond the shift, a copy of the copy (two shifts in)
+    assert not bool(found[..., 4, 11:14].any()) and bool(found[..., 4, 20:26].all())
+
+
+def test_copy_into_strips_moves_with_the_view_as_a_turn_widens_the_strip(dtype):
+    """A strip filled at one frame and the next, the view turned 3 px: the fill moves with the
+    view (it does not swim), since the copy's shift is the same at every frame."""
+    scene = torch.rand(1, 3, 16, 70, generator=torch.Generator().manual_seed(0), dtype=torch.float64).to(dtype)
+    first, second = scene[..., 3:67], scene[..., 0:64]  # the second looks 3 px further left
+    known_first = torch.ones(1, 1, 16, 64, dtype=torch.bool)
+    known_first[..., :6] = False
+    known_second = torch.ones(1, 1, 16, 64, dtype=torch.bool)
+    known_second[..., :9] = False
+    fill_first, _ = copy_into_strips(first, known_first, ~known_first, shift=20, decay=4.0)
+    fill_second, _ = copy_into_strips(second, known_second, ~known_second, shift=20, decay=4.0)
+    torch.testing.assert_close(fill_second[..., 3:9], fill_first[..., 0:6])
