@@ -255,13 +255,15 @@ def keep_rendered(
     colour = around + (_blur(rgb) - around).mean(dim=1, keepdim=True).clamp(-COLOUR_LEEWAY, COLOUR_LEEWAY)  # no hue
     if bool(side.any()):
         rows = side & ~moved  # a strip's pixels moved back lie beyond the rows beside them: the surroundings' colour
-        row_colour, row_texture = continue_rows(rendered, source, SIDE_STRIP_SIGMA)
-        around = torch.where(rows, row_colour, around)
-        texture = torch.where(rows, row_texture - _blur_along_rows(row_texture), texture)
         shift = round(SIDE_STRIP_SHIFT * rendered.shape[-1])
-        copied, found = copy_into_strips(rendered, source, rows, shift, SIDE_STRIP_DECAY)  # rows: where it finds none
-        around = torch.where(found, copied, around)
-        texture = torch.where(found, 0.0, texture)
+        strip_copy, in_copy = copy_into_strips(rendered, source, rows, shift, SIDE_STRIP_DECAY)
+        run_on = rows & ~in_copy  # where the copy finds no rendered ground: the rows continued
+        if bool(run_on.any()):
+            row_colour, row_texture = continue_rows(rendered, source, SIDE_STRIP_SIGMA)
+            around = torch.where(run_on, row_colour, around)
+            texture = torch.where(run_on, row_texture - _blur_along_rows(row_texture), texture)
+        around = torch.where(in_copy, strip_copy, around)
+        texture = torch.where(in_copy, 0.0, texture)
         beside = F.max_pool2d(side.float(), 2 * FEATHER_PX + 1, stride=1, padding=FEATHER_PX) > 0
         colour = torch.where(beside, around, colour)  # the strips and their feather: none of the refiner's colour
     rgb = (colour + texture).clamp(0, 1)

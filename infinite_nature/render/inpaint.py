@@ -259,10 +259,11 @@ def copy_into_strips(
     """A strip at the frame's side filled with the known pixels ``shift`` columns further in:
     the view beside it copied outwards as one piece, so its texture and structures keep
     their shape in both directions and, with the same shift at every frame, move with the
-    view as a turn widens the strip (a strip wider than ``shift`` repeats the copy). The seam's difference in colour (the mean of the
-    ``seam_px`` known pixels on its inner side against that of the first ``seam_px`` copied
-    pixels, each row, smoothed down the columns) is added, fading over ``decay`` pixels into
-    the strip, so no edge shows. Found where the copied pixel is known."""
+    view as a turn widens the strip (a strip wider than ``shift`` repeats the copy). The
+    seam's difference in colour (the mean of the ``seam_px`` known pixels on its inner side
+    against that of the first ``seam_px`` copied pixels, each row, smoothed down the
+    columns) is added, fading over ``decay`` pixels into the strip, so no edge shows.
+    Found where the copied pixel is known."""
     width = values.shape[-1]
     before = first_known_along(known, -1, backwards=True)
     after = first_known_along(known, -1, backwards=False)
