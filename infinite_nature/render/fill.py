@@ -126,8 +126,8 @@ def cover_surfaces(
     disparity are the mesh's; the resampler then reads the colour back from the source."""
     uv, depth = project_pixels(disparity, intrinsics, transform, target_intrinsics)  # [B, N, 2], [B, N]
     surface = (alpha > ALPHA_THRESHOLD).flatten(1)  # [B, N]
-    mesh = rasterise_surfaces(uv, depth, features.flatten(2), surface, tuple(disparity.shape[-2:]),
-                              tuple(splatted.disparity.shape[-2:]))
+    mesh = rasterise_surfaces(uv, depth, disparity.flatten(1), features.flatten(2), surface,
+                              tuple(disparity.shape[-2:]), tuple(splatted.disparity.shape[-2:]))
     nearer = mesh.disparity > splatted.disparity * (1 + SAME_SURFACE_TOLERANCE)
     shown = mesh.covered & (~splatted.valid | nearer)  # [B, 1, H', W']
     if not bool(shown.any()):

@@ -27,7 +27,7 @@ from infinite_nature.render.splatting import NEAR_DEPTH
 
 MIN_EXTENT = 2.0  # squares spanning fewer pixels than this along both axes are left to the splat
 MAX_EXTENT = 64  # ... and more than this along either (a surface flown into): left to the holes' fill
-MAX_DEPTH_STEP = 0.1  # a triangle's farthest corner at most this much (relative) deeper than its nearest
+MAX_DEPTH_STEP = 0.1  # a triangle's farthest corner at most this much (relative) deeper than its nearest, in the source
 CANDIDATE_BUDGET = 1 << 20  # pixel centres tested at once (about 80 MB of temporaries)
 
 
@@ -126,15 +126,22 @@ def _draw(
 def rasterise_surfaces(
     uv: torch.Tensor,  # [B, N, 2] where each source pixel lands, target pixel coordinates
     depth: torch.Tensor,  # [B, N] its target camera depth
+    source_disparity: torch.Tensor,  # [B, N] its disparity in the source view
     values: torch.Tensor,  # [B, C, N] per-vertex values to interpolate
     surface: torch.Tensor,  # [B, N] bool: pixels inside a surface (not on a depth edge)
     source_size: tuple[int, int],  # (H, W) of the source grid, N = H * W
     target_size: tuple[int, int],  # (H', W')
 ) -> MeshRaster:
     """The source grid's triangles, z-buffered into the target, in the squares ``_magnified_quads``
-    picks where their three corners lie within ``MAX_DEPTH_STEP`` of one another. Drawn in
-    batches of at most ``CANDIDATE_BUDGET`` candidate pixels (a view that dives into a
-    surface has triangles up to ``MAX_EXTENT`` across)."""
+    picks where their three corners lie within ``MAX_DEPTH_STEP`` of one another as the source
+    saw them. Drawn in batches of at most ``CANDIDATE_BUDGET`` candidate pixels (a view that
+    dives into a surface has triangles up to ``MAX_EXTENT`` across).
+
+    The depth step is the source's: whether two pixels lie on one surface is a fact of the
+    view they were seen from. Measured in the target, the step between two rows of a
+    continuous slope grows as the camera nears it (the same depth difference over a smaller
+    depth), so a slope flown close lost its squares one by one to the fills: rectangular
+    holes across the near ground of a photo's flight, filled as flat blocks."""
     batch, channels, _ = values.shape
     height, width = target_size
     source_height, source_width = source_size
@@ -157,8 +164,8 @@ def rasterise_surfaces(
         kept = (span > 0).all(dim=1).nonzero()[:, 0]  # most triangles of a square 2-3 px across hold no centre
         triangles, corner_uv, first, span = (t.index_select(0, kept) for t in (triangles, corner_uv, first, span))
         inverse_z = 1.0 / depth[b].index_select(0, triangles.flatten()).view(-1, 3)  # [T', 3]
-        nearest_corner = torch.maximum(torch.maximum(inverse_z[:, 0], inverse_z[:, 1]), inverse_z[:, 2])
-        farthest_corner = torch.minimum(torch.minimum(inverse_z[:, 0], inverse_z[:, 1]), inverse_z[:, 2])
+        seen = source_disparity[b].index_select(0, triangles.flatten()).view(-1, 3)  # [T', 3]
+        nearest_corner, farthest_corner = seen.amax(dim=1), seen.amin(dim=1)
         planes, proper = _barycentric_planes(corner_uv, inverse_z)  # [T', 9], [T']
         kept = (proper & (farthest_corner * (1 + MAX_DEPTH_STEP) >= nearest_corner)).nonzero()[:, 0]
         triangles, corner_uv, inverse_z, planes, first, span = (
