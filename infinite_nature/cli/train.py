@@ -1,4 +1,5 @@
 """``infinite-nature train {depth,refiner,sky}``: train a network (Lightning), export it for ``generate``;
+``train average``: one network from the checkpoints of a run's later part;
 ``train promote``: replace shipped weights with an export where held-out metrics improve."""
 
 from __future__ import annotations
@@ -44,6 +45,23 @@ def _run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _average(args: argparse.Namespace) -> int:
+    from infinite_nature.errors import UsageError
+    from infinite_nature.train.averaging import average_run
+
+    run = Path(args.run)
+    out = Path(args.out) if args.out else run / "export-averaged"
+    if args.from_step < 0 or (args.to_step is not None and args.to_step < args.from_step):
+        raise UsageError(f"--from-step {args.from_step} --to-step {args.to_step}: need 0 <= from <= to")
+    existing = [p for p in out.glob("*") if p.suffix in (".safetensors", ".json")] if out.is_dir() else []
+    if existing and not args.overwrite:
+        raise UsageError(f"--out {out} holds {existing[0].name}; pass --overwrite to replace it")
+    check_output_folder(out, f"--out {out}")
+    weights, config = average_run(run, args.from_step, args.to_step, out)
+    print(f"wrote {weights} and {config}; measure it with: infinite-nature train promote {out} --dry-run")
+    return 0
+
+
 def _promote(args: argparse.Namespace) -> int:
     from infinite_nature.evaluate.photo_sky import sky_photos_option
     from infinite_nature.train.promotion import Measures, candidate_networks, compare, promote
@@ -84,6 +102,19 @@ def add_parser(subparsers: argparse._SubParsersAction, summary: str) -> None:
         recipe.add_argument("--config", help="recipe YAML file; its values sit between defaults and flags")
         add_arguments(recipe, config_class, suppress_defaults=True)
         recipe.set_defaults(handler=_run)
+    average = recipes.add_parser(
+        "average", help="one network from the checkpoints of a run's later part (stochastic weight averaging)",
+        description="Average the exported network's weights over RUN/checkpoints/stepN.ckpt from --from-step "
+        "on (BatchNorm statistics averaged too) and write it in the project's format with the run's training "
+        "record, to be measured and shipped by 'train promote'. A run at a high learning rate ends wherever its "
+        "last steps left it; the mean of the weights it passed through generalises better.",
+    )
+    average.add_argument("run", metavar="RUN", help="a training run's --out folder (its checkpoints and export)")
+    average.add_argument("--from-step", type=int, required=True, help="first checkpoint's step (e.g. half the run)")
+    average.add_argument("--to-step", type=int, help="last checkpoint's step (default: the run's last)")
+    average.add_argument("--out", help="folder for the averaged network (default: RUN/export-averaged)")
+    average.add_argument("--overwrite", action="store_true", help="replace a network already in --out")
+    average.set_defaults(handler=_average)
     promote = recipes.add_parser(
         "promote", help="replace shipped weights with a run's export where held-out metrics improve",
         description="Measure each network in EXPORT and the one it would replace on held-out procedural worlds "

@@ -252,6 +252,10 @@ def compare(candidate: Path, current: Path, measures: Measures = Measures(), pro
 
 def _history_row(verdict: Verdict, candidate: Path, training: dict[str, object], date: str) -> str:
     record = ", ".join(f"{key} {training[key]}" for key in ("steps", "wall_time_s", "hardware", "data") if key in training)
+    averaged = training.get("averaged")
+    if isinstance(averaged, dict):  # ``train average``'s record
+        record += (f"; the mean of its {averaged.get('checkpoints')} checkpoints from step {averaged.get('from_step')} "
+                   f"to {averaged.get('to_step')} (`infinite-nature train average`)")
     return (f"| {date} | {verdict.network} from `{candidate}`, promoted by `infinite-nature train promote` "
             f"({record or 'no training record'}) | held-out: {verdict.reason} |")
 

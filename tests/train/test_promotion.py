@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import shutil
 import statistics
+from pathlib import Path
 
 import pytest
 import torch
@@ -14,7 +15,7 @@ from infinite_nature.cli import main
 from infinite_nature.models import DepthSkyNet, save_checkpoint
 from infinite_nature.evaluate.photo_sky import REPOSITORY_PHOTOS
 from infinite_nature.models.pretrained import WEIGHTS_ROOT
-from infinite_nature.train.promotion import HISTORY_MARKER, JUDGES, paired_change
+from infinite_nature.train.promotion import HISTORY_MARKER, JUDGES, Verdict, _history_row, paired_change
 
 CARD = f"# Model card\n\n| date | what | metrics |\n|---|---|---|\n| 2026-01-01 | first weights | - |\n\n{HISTORY_MARKER}; add a row here.\n"
 
@@ -212,3 +213,11 @@ def test_without_the_repositorys_photos_a_depth_promotion_asks_for_them(tmp_path
     assert main(["train", "promote", str(_candidate(tmp_path)), "--into", str(weights_folder), "--quick"]) == 2
     err = capsys.readouterr().err
     assert "a depth network is judged on real photos' sky too: pass --photos DIR" in err
+
+
+def test_the_history_row_says_when_a_network_is_an_average_of_checkpoints():
+    verdict = Verdict("depth_sky", {}, {}, True, "AbsRel 0.2 -> 0.1")
+    training = {"steps": 14000, "averaged": {"checkpoints": 29, "from_step": 7000, "to_step": 14000}}
+    row = _history_row(verdict, Path("run/export-averaged"), training, "2026-12-07")
+    assert "steps 14000; the mean of its 29 checkpoints from step 7000 to 14000" in row
+    assert "the mean of" not in _history_row(verdict, Path("run/export"), {"steps": 14000}, "2026-12-07")
