@@ -26,9 +26,9 @@ from infinite_nature.train.runner import EXPORT_NAMES
 STEP_FILE = re.compile(r"step(\d+)\.ckpt")  # what the runner's ModelCheckpoint names them
 
 
-def step_checkpoints(run: Path) -> dict[int, Path]:
-    """A run's step checkpoints by training step (batches: the files are named by optimizer steps,
-    ``OUT/checkpoints/stepN.ckpt``, two per batch in the GAN recipes)."""
+def step_checkpoints(run: Path) -> tuple[str, dict[int, Path]]:
+    """A run's recipe and its step checkpoints by training step (batches: the files are named by
+    optimizer steps, ``OUT/checkpoints/stepN.ckpt``, two per batch in the GAN recipes)."""
     folder = run / "checkpoints"
     if not folder.is_dir():
         raise UsageError(f"{run}: no checkpoints folder (give a training run's --out folder)")
@@ -36,8 +36,8 @@ def step_checkpoints(run: Path) -> dict[int, Path]:
     if not found:
         raise UsageError(f"{folder}: no stepN.ckpt checkpoints in it")
     last = found[max(found)]
-    per_step = OPTIMIZERS_PER_STEP[_recipe_of(_read(last), last)]
-    return {step // per_step: found[step] for step in sorted(found)}
+    recipe = _recipe_of(_read(last), last)
+    return recipe, {step // OPTIMIZERS_PER_STEP[recipe]: found[step] for step in sorted(found)}
 
 
 def _read(path: Path) -> dict:
@@ -60,30 +60,28 @@ def average_run(run: Path, first_step: int, last_step: int | None, out: Path) ->
     """Average the exported network's weights over the run's checkpoints from training step
     ``first_step`` to ``last_step`` (default: the last) into ``out`` (project format, the run's
     export's training record with an ``averaged`` entry); returns the weights and config paths."""
-    chosen = {step: path for step, path in step_checkpoints(run).items()
+    recipe, found = step_checkpoints(run)
+    chosen = {step: path for step, path in found.items()
               if step >= first_step and (last_step is None or step <= last_step)}
     if len(chosen) < 2:
         raise UsageError(f"{run}: {len(chosen)} checkpoint(s) between steps {first_step} and "
                          f"{'the last' if last_step is None else last_step}; an average needs two or more")
-    total: dict[str, torch.Tensor] = {}
-    recipe = None
-    for path in chosen.values():
-        checkpoint = _read(path)
-        this_recipe = _recipe_of(checkpoint, path)
-        if recipe not in (None, this_recipe):
-            raise UsageError(f"{path}: a {this_recipe} checkpoint among {recipe} ones")
-        recipe = this_recipe
-        prefix = MODULES[recipe].network_attribute + "."
-        state = {k[len(prefix):]: v for k, v in checkpoint["state_dict"].items() if k.startswith(prefix)}
-        if total and state.keys() != total.keys():
-            raise UsageError(f"{path}: its network's tensors differ from the first chosen checkpoint's")
-        for name, tensor in state.items():  # counts (BatchNorm's batches seen) are the last checkpoint's
-            total[name] = total.get(name, 0) + tensor.double() if tensor.is_floating_point() else tensor
     name = EXPORT_NAMES[recipe]
     export = run / "export" / name
     if not checkpoint_paths(export)[0].is_file():
         raise UsageError(f"{export}.safetensors: missing (the run's export gives the network's configuration; "
                          "let the run finish, or resume it)")
+    prefix = MODULES[recipe].network_attribute + "."
+    total: dict[str, torch.Tensor] = {}
+    for path in chosen.values():
+        checkpoint = _read(path)
+        if (this_recipe := _recipe_of(checkpoint, path)) != recipe:
+            raise UsageError(f"{path}: a {this_recipe} checkpoint among {recipe} ones")
+        state = {k[len(prefix):]: v for k, v in checkpoint["state_dict"].items() if k.startswith(prefix)}
+        if total and state.keys() != total.keys():
+            raise UsageError(f"{path}: its network's tensors differ from the first chosen checkpoint's")
+        for key, tensor in state.items():  # counts (BatchNorm's batches seen) are the last checkpoint's
+            total[key] = total.get(key, 0) + tensor.double() if tensor.is_floating_point() else tensor
     network = load_checkpoint(export, network=name)
     reference = network.state_dict()
     network.load_state_dict({k: (v / len(chosen)).to(reference[k].dtype) if v.is_floating_point() else v

@@ -7,8 +7,7 @@ import torch
 
 from infinite_nature.render.inpaint import (
     _jump_flood, _nearest_known_jump_flood, axis_neighbours, continue_rows, copy_into_strips, interpolate_across,
-    mirror_into_holes,
-    nearest_known, open_to_side, pull_push,
+    mirror_into_holes, nearest_known, open_to_side, pull_push,
 )
 
 
