@@ -205,10 +205,11 @@ def keep_rendered(
     seen_from: SourceView | None = None,  # the view the splat came from: no fill where it saw through
 ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:  # rgb, disparity, the rendered weight
     """Rendered pixels as rendered. In the holes: the colours of the rendered surroundings
-    (``pull_push``), made lighter or darker as the refiner's smoothed colour is (its mean
-    over the channels, by at most ``COLOUR_LEEWAY``; its hue, often teal, cast the larger
-    fills of long flights blue-grey), plus the surroundings' texture mirrored into the hole
-    (``mirror_into_holes``, its detail above a blur); in a strip at the frame's side, the
+    (``pull_push``), made lighter or darker as the refiner's smoothed colour is against
+    theirs (its mean over the channels, by at most ``COLOUR_LEEWAY``; its hue, often teal,
+    cast the larger fills of long flights blue-grey), plus the surroundings' texture
+    mirrored into the hole (``mirror_into_holes``, its detail above a blur; none on the
+    rendered pixels the feather blends, whose detail it doubled); in a strip at the frame's side, the
     rendered ground ``SIDE_STRIP_SHIFT`` of the width further in, copied out as one piece
     with the colour beside the strip fading into it (``copy_into_strips``: continued rows
     drew horizontal streaks and hatching across wide strips), and where that copy finds no
@@ -243,7 +244,7 @@ def keep_rendered(
     around, around_disparity = around[:, :3], around[:, 3:]
     mirrored, found = mirror_into_holes(rendered, source)
     mirrored = torch.where(found, mirrored, around)  # no mirror image inside the frame: smooth there
-    texture = (mirrored - _blur(mirrored)) * found
+    texture = (mirrored - _blur(mirrored)) * (found & ~splatted.valid)  # rendered pixels have their own
     side = open_to_side(splatted.valid) & ~source & has_ground
     disparity = torch.where(side, disparity, around_disparity)
     moved = torch.zeros_like(side)
@@ -252,7 +253,8 @@ def keep_rendered(
         carved = carve_free_space(disparity, holes, seen_from)
         moved = holes & (carved < disparity * (1 - CARVE_TOLERANCE))
         disparity = carved
-    colour = around + (_blur(rgb) - around).mean(dim=1, keepdim=True).clamp(-COLOUR_LEEWAY, COLOUR_LEEWAY)  # no hue
+    shade = (_blur(rgb) - _blur(around)).mean(dim=1, keepdim=True)  # the refiner's brightness, no hue, no detail
+    colour = around + shade.clamp(-COLOUR_LEEWAY, COLOUR_LEEWAY)
     if bool(side.any()):
         rows = side & ~moved  # a strip's pixels moved back lie beyond the rows beside them: the surroundings' colour
         shift = round(SIDE_STRIP_SHIFT * rendered.shape[-1])
