@@ -101,7 +101,12 @@ def degrees_from(known: torch.Tensor, min_elevation: float) -> torch.Tensor:  # 
     return torch.sqrt(along_elevation**2 + along_azimuth**2)
 
 
-CARRY_FADE_DEGREES = 10.0  # the observed sky at its edge fades into its elevation's mean colour over about this
+# The observed sky at its edge fades into its elevation's mean colour over about this. The mean
+# holds the sun's glow, so a sky darkening away from the sun brightened again beyond the photo's
+# edge; at 10 degrees that showed as a vertical crease in the sunset photo's flight, and the
+# carried sky came further from the held-out worlds' own domes within 30 degrees of the view's
+# sky (L1 0.0362 against 0.0354). Longer fades carry a cloud or the sun at the edge further.
+CARRY_FADE_DEGREES = 30.0
 
 
 def carry_round_dome(

@@ -7,7 +7,7 @@ import math
 import torch
 
 from infinite_nature.render.inpaint import nearest_known_along
-from infinite_nature.render.sky_dome import carry_round_dome, degrees_from
+from infinite_nature.render.sky_dome import CARRY_FADE_DEGREES, carry_round_dome, degrees_from
 
 
 def test_degrees_from_wraps_round_north_and_scales_rows_and_columns(device):
@@ -36,6 +36,21 @@ def test_the_carried_sky_continues_each_elevation_and_fades_into_its_mean(dtype)
     assert float((next_to_sun - values[..., 1:4, 9]).abs().max()) < float((mean - values[..., 1:4, 9]).abs().max())
     assert torch.equal(carried[..., 0, :], carried[..., 1, :]) and torch.equal(carried[..., 5, :], carried[..., 3, :])
     assert float(carried[0, 0, 1, 40]) < float(carried[0, 0, 3, 40])  # the elevation profile goes round
+
+
+def test_a_sky_darkening_towards_the_photos_edge_keeps_that_shade_beyond_it():
+    """A sunset sky is brightest round the sun and darkens away from it. Faded into its
+    elevation's mean (sun included) within 10 degrees, the sky a turn opened beyond the dark
+    edge brightened again, and the frames showed a vertical crease where it met the photo's."""
+    width = 72  # 5 degrees a column
+    values = torch.zeros(1, 3, 1, width)
+    known = torch.zeros(1, 1, 1, width, dtype=torch.bool)
+    known[..., 20:32] = True  # the photo's sky, darkest at its western edge (column 20)
+    values[..., 20:32] = torch.linspace(0.4, 0.9, 12)
+    carried = carry_round_dome(values, known, CARRY_FADE_DEGREES)
+    edge, mean = 0.4, float(values[..., 20:32].mean())
+    beyond = float(carried[0, 0, 0, 18])  # 10 degrees west of the edge
+    assert abs(beyond - edge) < abs(beyond - mean)
 
 
 def test_nearest_known_along_picks_the_nearer_side_and_reports_none():
