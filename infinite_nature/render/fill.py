@@ -209,8 +209,8 @@ def keep_rendered(
     theirs (its mean over the channels, by at most ``COLOUR_LEEWAY``; its hue, often teal,
     cast the larger fills of long flights blue-grey), plus the surroundings' texture
     mirrored into the hole (``mirror_into_holes``, its detail above a blur; none on the
-    rendered pixels the feather blends, whose detail it doubled); in a strip at the frame's side, the
-    rendered ground ``SIDE_STRIP_SHIFT`` of the width further in, copied out as one piece
+    rendered pixels the feather blends, whose detail it doubled); in a strip at the frame's
+    side, the rendered ground ``SIDE_STRIP_SHIFT`` of the width further in, copied out as one piece
     with the colour beside the strip fading into it (``copy_into_strips``: continued rows
     drew horizontal streaks and hatching across wide strips), and where that copy finds no
     rendered ground, the colour and texture of its rows, continued from the rendered pixels beside it
