@@ -238,11 +238,14 @@ def test_refuses_to_overwrite(tmp_path, tiny_weights, capsys):
     assert len(read_video(out)) == 2
 
 
-def test_same_seed_same_frames(tmp_path, tiny_weights):
+def test_same_seed_same_frames(tmp_path):
+    """The shipped weights: the fills and the dome keep the networks' colours within a leeway
+    of the photo's, and tiny random networks' latents move them by less than a grey level."""
     for name, seed in (("a", "3"), ("b", "3"), ("c", "4")):  # fast enough to open holes for the refiner to fill
-        args = ["--example", "--frames", "3", "--path", "orbit", "--speed", "0.2", "--seed", seed, "-o", str(tmp_path / name)]
-        assert main(base_args(tiny_weights, *args)) == 0
-    a, b, c = ([np.asarray(Image.open(tmp_path / n / "00002.png")) for n in "abc"])
+        args = ["generate", "--quiet", "--size", "64", "--example", "--frames", "4", "--path", "orbit",
+                "--speed", "0.2", "--seed", seed, "-o", str(tmp_path / name)]
+        assert main(args) == 0
+    a, b, c = ([np.stack([np.asarray(Image.open(tmp_path / n / f"{i:05d}.png")) for i in range(4)]) for n in "abc"])
     assert np.array_equal(a, b)
     assert not np.array_equal(a, c)
 
