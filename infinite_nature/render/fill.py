@@ -253,7 +253,7 @@ def keep_rendered(
         carved = carve_free_space(disparity, holes, seen_from)
         moved = holes & (carved < disparity * (1 - CARVE_TOLERANCE))
         disparity = carved
-    shade = (_blur(rgb) - _blur(around)).mean(dim=1, keepdim=True)  # the refiner's brightness, no hue, no detail
+    shade = _blur((rgb - around).mean(dim=1, keepdim=True))  # the refiner's brightness, no hue, no detail (a blur is linear)
     colour = around + shade.clamp(-COLOUR_LEEWAY, COLOUR_LEEWAY)
     if bool(side.any()):
         rows = side & ~moved  # a strip's pixels moved back lie beyond the rows beside them: the surroundings' colour
