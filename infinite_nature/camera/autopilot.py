@@ -2,9 +2,15 @@
 
 Each step it looks at the current frame: it turns towards the side with more sky, keeps
 the horizon at a target height, and climbs when too much near ground fills the view. Look
-and move directions are smoothed. When a crash is near (almost no sky, or near ground
-everywhere) it recovers: slows down, climbs and turns towards open sky, logging each
-recovery, and keeps flying.
+and move directions are smoothed. The target height is, unless given, where the frame it
+starts from has the horizon (its share of sky and far ground), kept within
+``HORIZON_RANGE``. Infinite Nature's fixed 30% pitched a photo with half its frame in sky
+10-13 degrees down within two seconds: the bottom quarter of the view became ground the
+photo never showed, and its centre moved onto near ground, which the flight magnified into
+streaks. From a frame with less sky it still looks up to 30%: what that opens is sky,
+which the dome holds, and the climb keeps the flight clear of the terrain ahead. When a
+crash is near (almost no sky, or near ground everywhere) it recovers: slows down, climbs
+and turns towards open sky, logging each recovery, and keeps flying.
 """
 
 from __future__ import annotations
@@ -22,11 +28,14 @@ from infinite_nature.geometry.pose import look_direction
 
 logger = logging.getLogger(__name__)
 
+HORIZON_RANGE = (0.3, 0.5)  # the share of sky the pilot keeps when it takes its first frame's
+
 
 @dataclass
 class AutoPilotConfig:
     speed: float = field(default=0.015, metadata={"help": "scene units per frame (the nearest ground sits at about 1.25)"})
-    horizon: float = field(default=0.3, metadata={"help": "target share of sky in the view"})
+    horizon: float | None = field(default=None, metadata={
+        "help": f"target share of sky in the view (default: the first frame's, within {HORIZON_RANGE[0]}-{HORIZON_RANGE[1]})"})
     near_fraction: float = field(default=0.2, metadata={"help": "target share of near ground in the view"})
     look_smoothing: float = field(default=0.05, metadata={"help": "lerp of the look direction per frame"})
     move_smoothing: float = field(default=0.2, metadata={"help": "lerp of the move direction per frame"})
@@ -41,10 +50,15 @@ class AutoPilot(CameraController):
     def __init__(self, config: AutoPilotConfig | None = None, steering: Steering | None = None) -> None:
         self.config = config or AutoPilotConfig()
         self.steering = steering or Steering()
-        self.look: torch.Tensor | None = None
-        self.move: torch.Tensor | None = None
         self.recovering = False
         self._recoveries = 0
+        self.restart()
+
+    def restart(self) -> None:
+        """Fly the next frame as a first one: smoothing starts from its heading, the horizon where it has it."""
+        self.look: torch.Tensor | None = None
+        self.move: torch.Tensor | None = None
+        self.horizon: float | None = self.config.horizon
 
     @property
     def recoveries(self) -> int:
@@ -63,12 +77,14 @@ class AutoPilot(CameraController):
         sky = (20.0 * (0.1 - state.disparity)).clamp(0.0, 1.0)
         ground = (10.0 * (state.disparity - 0.5)).clamp(0.0, 1.0)
         sky_share, near_share = float(sky.mean()), float(ground.mean())
+        if self.horizon is None:
+            self.horizon = min(max(sky_share, HORIZON_RANGE[0]), HORIZON_RANGE[1])
         width = sky.shape[1]
         left, right = float(sky[:, : width // 2].sum()), float(sky[:, width // 2 :].sum())
         x = right / (left + right) if left + right > 1e-6 else 0.5
         x += c.meander * math.sin(2 * math.pi * state.step / c.meander_period)
-        y = 0.5 + sky_share - c.horizon
-        height_target = c.horizon + c.near_fraction - near_share
+        y = 0.5 + sky_share - self.horizon
+        height_target = self.horizon + c.near_fraction - near_share
         speed = c.speed
         danger = sky_share < c.min_sky or near_share > c.max_near
         if danger and not self.recovering:

@@ -30,8 +30,8 @@ class DemoPilot(CameraController):
         return speed
 
     def set_autopilot(self, on: bool) -> None:
-        if on and not self.autopilot:  # start smoothing afresh from the current heading
-            self.auto.look = self.auto.move = None
+        if on and not self.autopilot:  # from the heading and the framing the hand flying left
+            self.auto.restart()
         self.autopilot = on
 
     @property

@@ -5,7 +5,7 @@ import math
 import pytest
 import torch
 
-from infinite_nature.camera import AutoPilot, AutoPilotConfig, OrbitPath, Steering, StraightPath, ViewState
+from infinite_nature.camera import AutoPilot, AutoPilotConfig, OrbitPath, Steering, StraightPath, ViewState, heading
 from infinite_nature.geometry import intrinsics_from_fov
 
 
@@ -63,6 +63,19 @@ def test_autopilot_recovers_in_front_of_a_wall_and_logs_it(caplog):
     assert pilot.recoveries == 2
 
 
+def _pitch_after(pilot: AutoPilot, disparity: torch.Tensor, steps: int = 30) -> float:
+    """Degrees above level the pilot looks after flying ``steps`` frames over the same view."""
+    return heading(_fly(pilot, disparity, steps))[1]
+
+
+def test_autopilot_keeps_the_horizon_where_its_first_frame_has_it():
+    half_sky = _landscape(sky_rows=14)  # 44% sky: kept, so the pilot looks on level
+    assert abs(_pitch_after(AutoPilot(), half_sky)) < 0.5
+    assert _pitch_after(AutoPilot(AutoPilotConfig(horizon=0.3)), half_sky) < -3.0  # a fixed 30% looks down
+    assert _pitch_after(AutoPilot(), _landscape(sky_rows=26)) < -3.0  # 81% sky: more than the range allows
+    assert _pitch_after(AutoPilot(), _landscape(sky_rows=2)) > 3.0  # 6% sky: less than the range allows
+
+
 def test_steering_moves_the_look_and_decays():
     steering = Steering(decay=0.5)
     steering.push(1.0, 0.0)
@@ -97,7 +110,6 @@ def test_straight_and_orbit_paths():
 
 
 def test_heading_reads_yaw_and_pitch_of_a_pose():
-    from infinite_nature.camera import heading
     from infinite_nature.geometry.pose import look_direction
 
     pose = look_direction(torch.zeros(1, 3, dtype=torch.float64), torch.tensor([[1.0, -1.0, 1.0]], dtype=torch.float64))[0]
