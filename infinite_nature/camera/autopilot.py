@@ -8,9 +8,12 @@ starts from has the horizon (its share of sky and far ground), kept within
 10-13 degrees down within two seconds: the bottom quarter of the view became ground the
 photo never showed, and its centre moved onto near ground, which the flight magnified into
 streaks. From a frame with less sky it still looks up to 30%: what that opens is sky,
-which the dome holds, and the climb keeps the flight clear of the terrain ahead. When a
-crash is near (almost no sky, or near ground everywhere) it recovers: slows down, climbs
-and turns towards open sky, logging each recovery, and keeps flying.
+which the dome holds, and the climb keeps the flight clear of the terrain ahead. It turns
+only on a clear imbalance (``turn_deadband``): the few percent by which a photo's sky leans
+to one side (52% on the right, or 48%) had turned its flight 20-30 degrees over 300
+frames, into ground the photo never showed. When a crash is near (almost no sky, or near
+ground everywhere) it recovers: slows down, climbs and turns towards open sky, logging
+each recovery, and keeps flying.
 """
 
 from __future__ import annotations
@@ -41,6 +44,8 @@ class AutoPilotConfig:
     move_smoothing: float = field(default=0.2, metadata={"help": "lerp of the move direction per frame"})
     meander: float = field(default=0.0, metadata={"help": "sideways sinusoidal swing of the aim, in frame widths (0 = none, 0.2 = gentle, 0.5 = to the frame's edge)"})
     meander_period: float = field(default=240.0, metadata={"help": "frames per meander cycle"})
+    turn_deadband: float = field(default=0.05, metadata={
+        "help": "the share of the sky on the right (0.5 = even) may be this far from even before the pilot turns"})
     steering_gain: float = field(default=0.35, metadata={"help": "how far a full steering offset moves the look target"})
     min_sky: float = field(default=0.05, metadata={"help": "below this sky share the pilot recovers"})
     max_near: float = field(default=0.6, metadata={"help": "above this near-ground share the pilot recovers"})
@@ -81,8 +86,9 @@ class AutoPilot(CameraController):
             self.horizon = min(max(sky_share, HORIZON_RANGE[0]), HORIZON_RANGE[1])
         width = sky.shape[1]
         left, right = float(sky[:, : width // 2].sum()), float(sky[:, width // 2 :].sum())
-        x = right / (left + right) if left + right > 1e-6 else 0.5
-        x += c.meander * math.sin(2 * math.pi * state.step / c.meander_period)
+        balance = right / (left + right) if left + right > 1e-6 else 0.5  # the share of the sky on the right
+        swing = c.meander * math.sin(2 * math.pi * state.step / c.meander_period)
+        x = 0.5 + math.copysign(max(abs(balance - 0.5) - c.turn_deadband, 0.0), balance - 0.5) + swing
         y = 0.5 + sky_share - self.horizon
         height_target = self.horizon + c.near_fraction - near_share
         speed = c.speed
@@ -96,7 +102,7 @@ class AutoPilot(CameraController):
             speed *= 0.3
             y = min(y, 0.35)
             height_target = min(height_target, 0.1)
-            x = 0.5 + 1.5 * (x - 0.5) if left + right > 1e-6 else 0.85
+            x = 0.5 + 1.5 * (balance + swing - 0.5) if left + right > 1e-6 else 0.85
         steer_x, steer_y = self.steering.decay()
         x += c.steering_gain * steer_x
         y += c.steering_gain * steer_y

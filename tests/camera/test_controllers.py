@@ -63,6 +63,13 @@ def test_autopilot_recovers_in_front_of_a_wall_and_logs_it(caplog):
     assert pilot.recoveries == 2
 
 
+def test_autopilot_turns_only_on_a_clear_imbalance_of_sky():
+    disparity = _landscape()
+    disparity[10:12, 24:] = 0.01  # 55% of the sky on the right
+    assert abs(heading(_fly(AutoPilot(), disparity, 30))[0]) < 0.1
+    assert heading(_fly(AutoPilot(AutoPilotConfig(turn_deadband=0.0)), disparity, 30))[0] > 1.0
+
+
 def _pitch_after(pilot: AutoPilot, disparity: torch.Tensor, steps: int = 30) -> float:
     """Degrees above level the pilot looks after flying ``steps`` frames over the same view."""
     return heading(_fly(pilot, disparity, steps))[1]
